@@ -1,0 +1,51 @@
+//! Command-line interface: one module per subcommand.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// netops: a network operations monitor.
+///
+/// Polls routers, switches and cloud nodes over SNMP, probes them with packets, tracks the
+/// 5G base-station build, and raises alerts for the security team.
+#[derive(Debug, Parser)]
+#[command(name = "netops", version, propagate_version = true)]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides it.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Query one SNMP agent, like net-snmp's snmpget and snmpbulkwalk.
+    Snmp(SnmpArgsPlaceholder),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SnmpArgsPlaceholder {}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self.command {
+            Command::Snmp(_) => Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
