@@ -1,4 +1,8 @@
-//! Command-line interface: one module per subcommand.
+//! Command-line interface: one module per subcommand, each with its clap `Args` type and an
+//! async `run` that returns the process exit code.
+
+mod inventory;
+mod snmp;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,16 +25,16 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Query one SNMP agent, like net-snmp's snmpget and snmpbulkwalk.
-    Snmp(SnmpArgsPlaceholder),
+    Snmp(snmp::SnmpArgs),
+    /// 5G base-station inventory: import CSV files, planners' reports.
+    Inventory(inventory::InventoryArgs),
 }
-
-#[derive(Debug, clap::Args)]
-pub struct SnmpArgsPlaceholder {}
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
-            Command::Snmp(_) => Ok(ExitCode::SUCCESS),
+            Command::Snmp(args) => snmp::run(args).await,
+            Command::Inventory(args) => inventory::run(args).await,
         }
     }
 }

@@ -1,0 +1,1 @@
+//! Sinks: consumers of samples, one file (or folder) per sink.
