@@ -2,6 +2,7 @@
 //! async `run` that returns the process exit code.
 
 mod inventory;
+mod probe;
 mod snmp;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,8 @@ pub enum Command {
     Snmp(snmp::SnmpArgs),
     /// 5G base-station inventory: import CSV files, planners' reports.
     Inventory(inventory::InventoryArgs),
+    /// Probe hosts with packets (ICMP/ICMPv6 echo, TCP, UDP, SRv6 paths, dual-stack).
+    Probe(probe::ProbeArgs),
 }
 
 impl Cli {
@@ -35,6 +38,7 @@ impl Cli {
         match self.command {
             Command::Snmp(args) => snmp::run(args).await,
             Command::Inventory(args) => inventory::run(args).await,
+            Command::Probe(args) => probe::run(args).await,
         }
     }
 }
