@@ -1,5 +1,33 @@
-//! netops-probes: active packet probes (ICMP/ICMPv6 echo, TCP connect, UDP, SRv6 segment-list
-//! echo) and the loss/RTT/jitter statistics of a probe round.
+//! netops-probes: active packet probes (ICMP/ICMPv6 echo, TCP connect, UDP request/reply,
+//! SRv6 segment-list echo, dual-stack port comparison) and the loss/RTT/jitter statistics of
+//! a probe round, turned into `netops_core::Sample`s.
 //!
-//! Packet building and parsing is pure (bytes in, typed values out); socket I/O lives in its
-//! own modules, one prober per file. Nothing is implemented yet: see the packet-probes issue.
+//! - [`packet`]: pure builders/parsers (ICMP/ICMPv6 echo, IPv6 header, Segment Routing
+//!   Header type 4, DNS question), property-tested against arbitrary bytes.
+//! - [`socket`]: the only code touching sockets — socket2 sockets driven by tokio's
+//!   `AsyncFd`, kernel receive timestamps (SO_TIMESTAMPNS via nix's `recvmsg`), one ICMP
+//!   socket per family shared by all targets ([`socket::echo::EchoEngine`]), raw when
+//!   CAP_NET_RAW allows, else an unprivileged ICMP datagram socket.
+//! - [`prober`]: the [`Prober`] trait and one file per prober (`icmp`, `tcp`, `udp`, `srv6`).
+//! - [`stats`]: [`RoundStats`] of a round; [`metrics`]: the `netops_probe_*` samples and the
+//!   RTT histogram; [`blackbox`]: blackbox_exporter-compatible `probe_*` samples;
+//!   [`dualstack`]: ports answering on one family only.
+//!
+//! Why not `pnet`: it cannot send hand-built IPv6 packets (libpnet #344), which SRv6 probes
+//! need, and it has no async I/O; socket2 + `AsyncFd` gives both with less code.
+
+pub mod blackbox;
+pub mod dualstack;
+pub mod error;
+pub mod metrics;
+pub mod packet;
+pub mod prober;
+pub mod socket;
+pub mod stats;
+
+pub use error::ProbeError;
+pub use prober::{
+    Family, IcmpProber, PortState, ProbePath, ProbeTarget, Prober, Protocol, RoundResult,
+    RoundSpec, Srv6Prober, TcpProber, UdpProber,
+};
+pub use stats::{RoundStats, RttStats};
