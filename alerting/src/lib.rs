@@ -2,4 +2,11 @@
 //! collects, the alert lifecycle (pending, firing, resolved), notifiers (Alertmanager v2,
 //! webhook), and security drills with their reports.
 //!
-//! Nothing is implemented yet: see the alerting issue.
+//! - [`RuleSet::load`] reads Prometheus rule files and refuses, at load time, any PromQL the
+//!   evaluator does not implement (naming file, group, rule and feature).
+
+pub mod error;
+pub mod rules;
+
+pub use error::AlertError;
+pub use rules::{AlertRule, RuleGroup, RuleSet};
