@@ -10,3 +10,7 @@ pub mod rules;
 
 pub use error::AlertError;
 pub use rules::{AlertRule, RuleGroup, RuleSet};
+pub mod eval;
+pub mod time;
+
+pub use eval::{Element, Evaluator, SampleStore, Value};
