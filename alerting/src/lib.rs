@@ -14,3 +14,10 @@ pub mod eval;
 pub mod time;
 
 pub use eval::{Element, Evaluator, SampleStore, Value};
+pub mod alert;
+pub mod notify;
+
+pub use alert::manager::{AlertManager, ManagerConfig, TickReport};
+pub use alert::store::AlertStore;
+pub use alert::{Alert, AlertState, Notification};
+pub use notify::{AlertmanagerNotifier, Notifier, WebhookNotifier};
