@@ -15,8 +15,8 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "netops", version, propagate_version = true)]
 pub struct Cli {
-    /// More logging on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides it.
-    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    /// More logging on stderr (--verbose info, twice debug, three times trace). RUST_LOG overrides it.
+    #[arg(long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
     #[command(subcommand)]
@@ -44,9 +44,11 @@ impl Cli {
 }
 
 pub fn init_logging(verbose: u8) {
+    // The SNMP engine logs every timeout and rejected datagram; the CLI already reports
+    // those as one clear line, so the engine stays quiet unless asked for detail.
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,async_snmp=off",
+        1 => "info,async_snmp=warn",
         2 => "debug",
         _ => "trace",
     };
@@ -56,4 +58,16 @@ pub fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// clap checks its own invariants (unique flags, ...) only when a command is built.
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -6,8 +6,10 @@
 //! - [`require_binary`]: a missing Debian package fails the test with a clear message
 //!   (run `scripts/install-test-deps.sh`); it never silently skips.
 //! - [`postgres::Postgres`]: a throwaway PostgreSQL cluster on a loopback port.
+//! - [`snmpd::Snmpd`]: net-snmp's agent with v2c and SNMPv3 users, plus its client tools.
 
 pub mod postgres;
+pub mod snmpd;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
