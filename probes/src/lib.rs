@@ -22,6 +22,7 @@ pub mod error;
 pub mod metrics;
 pub mod packet;
 pub mod prober;
+pub mod report;
 pub mod socket;
 pub mod stats;
 
@@ -30,4 +31,5 @@ pub use prober::{
     Family, IcmpProber, PortState, ProbePath, ProbeTarget, Prober, Protocol, RoundResult,
     RoundSpec, Srv6Prober, TcpProber, UdpProber,
 };
+pub use report::parse_duration;
 pub use stats::{RoundStats, RttStats};

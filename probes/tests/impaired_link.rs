@@ -15,6 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use support::inside::RunInside;
 use support::netns::Netns;
 
 const V4_PROBER: &str = "10.77.0.1";

@@ -1,1 +1,2 @@
+pub mod inside;
 pub mod netns;
