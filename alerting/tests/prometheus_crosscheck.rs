@@ -87,6 +87,40 @@ fn samples() -> Vec<Sample> {
                 at,
             ));
         }
+        // Uptime in hundredths of a second; the device reboots at 600 s.
+        let up = if i < 40 {
+            5_000_000 + 1500 * i
+        } else {
+            1500 * (i - 40) + 200
+        };
+        out.push(Sample::gauge(
+            "sysUpTime",
+            labels(&[("target", "r1")]),
+            up as f64,
+            at,
+        ));
+        out.push(Sample::gauge("ifHighSpeed", if1.clone(), 0.001, at));
+        // Probe success per family and path: SRv6 fails 450–900 s, IPv6 plain flaps.
+        for fam in ["ipv4", "ipv6"] {
+            for path in ["plain", "srv6:gov"] {
+                let ok = match (fam, path) {
+                    (_, "srv6:gov") => !(30..60).contains(&i),
+                    ("ipv6", _) => i % 3 != 0,
+                    _ => true,
+                };
+                out.push(Sample::gauge(
+                    "netops_probe_success",
+                    labels(&[
+                        ("target", "r1"),
+                        ("family", fam),
+                        ("protocol", "icmp"),
+                        ("path", path),
+                    ]),
+                    if ok { 1.0 } else { 0.0 },
+                    at,
+                ));
+            }
+        }
         for (fam, base) in [("ipv4", 0.010), ("ipv6", 0.013)] {
             out.push(Sample::gauge(
                 "netops_probe_rtt_median_seconds",
@@ -236,6 +270,17 @@ fn evaluator_agrees_with_real_prometheus() {
     store.accept(data.into());
     let ev = Evaluator::new(store);
 
+    // Every shipped rule's expression too: the rules mean the same to both.
+    let shipped =
+        netops_alerting::RuleSet::load(&[
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+        ])
+        .expect("shipped rules load");
+    let shipped_exprs: Vec<String> = shipped
+        .groups
+        .iter()
+        .flat_map(|g| g.rules.iter().map(|r| r.expr_text.clone()))
+        .collect();
     let queries = [
         "ifOperStatus",
         "netops_target_up",
@@ -273,6 +318,8 @@ fn evaluator_agrees_with_real_prometheus() {
     ];
     // Instants on and off the sample grid, including lookback and range edges.
     let instants = [
+        T0 + 660_000,
+        T0 + 780_000,
         T0 + 600_000,
         T0 + 607_500,
         T0 + 300_000 + 300_000,
@@ -283,7 +330,12 @@ fn evaluator_agrees_with_real_prometheus() {
     ];
     let mut failures = Vec::new();
     let mut compared = 0;
-    for q in queries {
+    let mut nonempty_rules = 0;
+    for q in queries
+        .iter()
+        .copied()
+        .chain(shipped_exprs.iter().map(String::as_str))
+    {
         if q.contains("group_left") {
             // Not supported by our subset: make sure it is refused, and skip.
             let e = promql_parser::parser::parse(q).unwrap();
@@ -294,6 +346,9 @@ fn evaluator_agrees_with_real_prometheus() {
             let want = prom_query(addr, q, at);
             let got = ours(&ev, q, at);
             compared += want.len();
+            if shipped_exprs.iter().any(|e| e == q) && !want.is_empty() {
+                nonempty_rules += 1;
+            }
             let same_keys = want.keys().eq(got.keys());
             let close = same_keys
                 && want.iter().all(|(k, w)| {
@@ -313,6 +368,12 @@ fn evaluator_agrees_with_real_prometheus() {
         "{} mismatches:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+    // The dataset makes several shipped rules true at some instant (reboot, SRv6 down,
+    // IPv6 worse, utilisation over 90 %).
+    assert!(
+        nonempty_rules >= 4,
+        "only {nonempty_rules} rule evaluations were non-empty"
     );
     assert!(compared > 300, "too few values compared: {compared}");
     eprintln!("compared {compared} values with Prometheus");

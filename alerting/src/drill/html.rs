@@ -19,8 +19,8 @@ fn esc(s: &str) -> String {
     o
 }
 
-const WIDTH: f64 = 900.0;
-const LEFT: f64 = 220.0;
+const WIDTH: f64 = 1000.0;
+const LEFT: f64 = 300.0;
 const ROW: f64 = 22.0;
 
 /// The timeline: one row per injection (diamond at the injection, line to its detection)
@@ -45,9 +45,11 @@ fn timeline(r: &DrillReport) -> String {
     for k in 0..=4 {
         let ms = start + (end - start) * k / 4;
         let label = &crate::time::rfc3339_millis(ms)[11..16];
+        // The last label would overflow the right edge if centred.
+        let anchor = if k == 4 { "end" } else { "middle" };
         let _ = write!(
             s,
-            r##"<line x1="{0:.1}" y1="16" x2="{0:.1}" y2="{1}" stroke="#ddd"/><text x="{0:.1}" y="12" font-size="10" text-anchor="middle">{label}</text>"##,
+            r##"<line x1="{0:.1}" y1="16" x2="{0:.1}" y2="{1}" stroke="#ddd"/><text x="{0:.1}" y="12" font-size="10" text-anchor="{anchor}">{label} UTC</text>"##,
             x(ms),
             height
         );
@@ -84,9 +86,10 @@ fn timeline(r: &DrillReport) -> String {
         let (x0, x1) = (x(a.fired_at_ms), x(a.resolved_at_ms.unwrap_or(end)));
         let _ = write!(
             s,
-            r##"<text x="4" y="{:.1}" font-size="11">{}</text><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="10" fill="{}"><title>{} {} ({})</title></rect>"##,
+            r##"<text x="4" y="{:.1}" font-size="11">{} {}</text><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="10" fill="{}"><title>{} {} ({})</title></rect>"##,
             y + 4.0,
             esc(&a.alertname),
+            esc(a.labels.get("target").map_or("", String::as_str)),
             y - 5.0,
             (x1 - x0).max(2.0),
             if false_alarm { "#ff7f0e" } else { "#2ca02c" },
