@@ -10,7 +10,7 @@ pub enum ProbeError {
     #[error(
         "cannot open an {family} ICMP socket: raw sockets need CAP_NET_RAW ({raw}), and \
          unprivileged ICMP datagram sockets are not allowed for this group ({dgram}); \
-         run as root, `setcap cap_net_raw+ep` the binary, or widen \
+         grant CAP_NET_RAW (run as root or `setcap cap_net_raw+ep` the binary), or widen \
          `sysctl net.ipv4.ping_group_range`"
     )]
     NoIcmpSocket {

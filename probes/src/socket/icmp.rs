@@ -54,7 +54,9 @@ impl IcmpSocket {
             Ok(s) => (s, SocketKind::Raw),
             Err(raw) => match open(version, Type::DGRAM) {
                 Ok(s) => {
-                    tracing::info!(
+                    // Said at warn level: RTTs stay right, but the operator should know why
+                    // the process works without privileges (and SRv6 probes will not).
+                    tracing::warn!(
                         "no CAP_NET_RAW ({raw}); using an unprivileged {family} ICMP datagram socket"
                     );
                     (s, SocketKind::Datagram)
