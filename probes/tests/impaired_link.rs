@@ -31,6 +31,17 @@ struct Testbed {
 }
 
 fn testbed(delay_each_way_ms: f64, loss_ab: f64, loss_ba: f64, seed: u64) -> Testbed {
+    testbed_with(delay_each_way_ms, loss_ab, loss_ba, 0.0, seed)
+}
+
+/// `dup_ba`: probability that a reply (target → prober) is delivered twice.
+fn testbed_with(
+    delay_each_way_ms: f64,
+    loss_ab: f64,
+    loss_ba: f64,
+    dup_ba: f64,
+    seed: u64,
+) -> Testbed {
     let prober = Netns::new("wp");
     let target = Netns::new("wt");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_netops-wire"));
@@ -52,7 +63,7 @@ fn testbed(delay_each_way_ms: f64, loss_ab: f64, loss_ba: f64, seed: u64) -> Tes
         "--loss-ba",
         &loss_ba.to_string(),
     ])
-    .args(["--seed", &seed.to_string()])
+    .args(["--dup-ba", &dup_ba.to_string(), "--seed", &seed.to_string()])
     .stdout(Stdio::piped());
     let mut wire = ChildGuard::spawn("netops-wire", &mut cmd);
     let stdout = wire.child.stdout.take().expect("wire stdout");
@@ -199,4 +210,38 @@ fn ipv4_delay_and_loss_are_recovered() {
 #[test]
 fn ipv6_delay_and_loss_are_recovered() {
     check_family(V6_TARGET);
+}
+
+#[test]
+fn duplicates_and_late_replies_are_counted_apart() {
+    // Every reply delivered twice with probability 0.2: duplicates, not extra receptions.
+    let n = 200;
+    let r = {
+        let bed = testbed_with(0.0, 0.0, 0.0, 0.2, 3);
+        round(&bed.prober, V4_TARGET, n, 5, 500)
+    };
+    assert_eq!(r.stats.received, u64::from(n), "{:?}", r.stats);
+    assert_eq!(r.stats.loss_ratio, 0.0);
+    let (lo, hi) = binomial_99(u64::from(n), 0.2);
+    // The last reply's twin may arrive after the round has ended (all answered): -1.
+    assert!(
+        (lo.saturating_sub(1)..=hi).contains(&r.stats.duplicates),
+        "duplicates {} outside {lo}..={hi}",
+        r.stats.duplicates
+    );
+
+    // 20 ms RTT against a 15 ms timeout: nothing is received in time. Probe i (sent at
+    // 5i ms) is answered at 5i + 20 ms; the round ends 15 ms after the last send, so all
+    // but the last probes' replies are seen, and counted as late.
+    let r = {
+        let bed = testbed(10.0, 0.0, 0.0, 1);
+        round(&bed.prober, V6_TARGET, 20, 5, 15)
+    };
+    assert_eq!(r.stats.received, 0, "{:?}", r.stats);
+    assert_eq!(r.stats.loss_ratio, 1.0);
+    assert!(
+        (16..=19).contains(&r.stats.late),
+        "late {} of 20",
+        r.stats.late
+    );
 }

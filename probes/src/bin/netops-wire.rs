@@ -3,16 +3,18 @@
 //! This kernel has no netem, so tests get a link of known impairment from this process: it
 //! creates a TAP device in each of two network namespaces and copies Ethernet frames
 //! between them, holding each frame for a set delay and dropping it with a set probability
-//! per direction (seeded, so a run is reproducible). The delay and the drop probability
+//! per direction (seeded, so a run is reproducible); it can also deliver frames twice. The delay and the drop probability
 //! are the ground truth the probes must recover.
 //!
 //! ARP and IPv6 neighbour discovery / MLD frames are delayed but never dropped, so loss
 //! applies to the probe traffic only and neighbour resolution does not add its own losses.
 //!
 //! Usage: `netops-wire --a NS:IFNAME --b NS:IFNAME [--delay-ab-ms F] [--delay-ba-ms F]
-//! [--loss-ab P] [--loss-ba P] [--seed N]`. Prints `ready` on stdout once both TAP devices
+//! [--loss-ab P] [--loss-ba P] [--dup-ab P] [--dup-ba P] [--seed N]`. Prints `ready` on stdout once both TAP devices
 //! exist (the caller then configures them) and runs until killed.
-#![allow(unsafe_code)] // Only `tun_open`: the TUNSETIFF ioctl has no safe wrapper in nix/libc.
+// Two libc calls without safe wrappers in nix: the TUNSETIFF ioctl (`tun_open`) and
+// sched_setscheduler (`realtime`). Each `unsafe` block states why it is sound.
+#![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -61,6 +63,21 @@ fn tap_in_netns(ns: &str, name: &str) -> std::io::Result<File> {
     tap
 }
 
+/// Puts the calling thread in SCHED_FIFO so that a busy machine (a cargo build on both
+/// cores) does not stretch the delay: a frame released late is an error in the ground
+/// truth. Best effort: without the privilege the wire still runs, less exactly.
+fn realtime(name: &str) {
+    let param = libc::sched_param { sched_priority: 50 };
+    // SAFETY: pid 0 is the calling thread; `param` is a valid sched_param for the call.
+    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    if rc != 0 {
+        eprintln!(
+            "netops-wire {name}: no real-time priority ({}); delays may stretch under load",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
 /// splitmix64: tiny, seedable, good enough to draw Bernoulli losses.
 #[derive(Debug)]
 struct Rng(u64);
@@ -93,6 +110,8 @@ fn is_control(frame: &[u8]) -> bool {
 struct Impairment {
     delay: Duration,
     loss: f64,
+    /// Probability that a frame that was not dropped is delivered twice.
+    duplicate: f64,
     seed: u64,
 }
 
@@ -100,6 +119,7 @@ struct Impairment {
 fn run_direction(name: &'static str, mut from: File, mut to: File, imp: Impairment) {
     let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
     std::thread::spawn(move || {
+        realtime(name);
         let mut rng = Rng(imp.seed);
         let mut buf = vec![0u8; 65_536];
         loop {
@@ -115,12 +135,20 @@ fn run_direction(name: &'static str, mut from: File, mut to: File, imp: Impairme
             if !is_control(frame) && rng.next_f64() < imp.loss {
                 continue;
             }
-            if tx.send((release, frame.to_vec())).is_err() {
-                return;
+            let copies = if !is_control(frame) && rng.next_f64() < imp.duplicate {
+                2
+            } else {
+                1
+            };
+            for _ in 0..copies {
+                if tx.send((release, frame.to_vec())).is_err() {
+                    return;
+                }
             }
         }
     });
     std::thread::spawn(move || {
+        realtime(name);
         // The delay is the same for every frame, so FIFO order is release order.
         while let Ok((release, frame)) = rx.recv() {
             // Sleep most of the way, then spin: thread::sleep overshoots by 50-100 µs,
@@ -175,11 +203,13 @@ fn run() -> Result<(), String> {
     let ab = Impairment {
         delay: ms(parse(&args, "--delay-ab-ms", 0.0)?),
         loss: parse(&args, "--loss-ab", 0.0)?,
+        duplicate: parse(&args, "--dup-ab", 0.0)?,
         seed,
     };
     let ba = Impairment {
         delay: ms(parse(&args, "--delay-ba-ms", 0.0)?),
         loss: parse(&args, "--loss-ba", 0.0)?,
+        duplicate: parse(&args, "--dup-ba", 0.0)?,
         seed: seed ^ 0x5555_aaaa_5555_aaaa,
     };
     let tap_a = tap_in_netns(&ns_a, &if_a).map_err(|e| format!("TAP {if_a} in {ns_a}: {e}"))?;

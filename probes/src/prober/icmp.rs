@@ -121,9 +121,10 @@ impl EchoSend<'_> {
     }
 }
 
-/// One round of echo probes: sends `count` requests paced by `interval`, then waits up to
-/// `timeout` after the last one. Replies later than `timeout` after their request count as
-/// late, second replies as duplicates; neither counts as received.
+/// One round of echo probes: sends `count` requests paced by `interval`, then waits until
+/// every request is answered or `timeout` has passed since the last one. Replies later than
+/// `timeout` after their request count as late, second replies (seen before the round
+/// ends) as duplicates; neither counts as received.
 pub(crate) async fn echo_round(
     engine: &EchoEngine,
     target: &ProbeTarget,
@@ -148,7 +149,9 @@ pub(crate) async fn echo_round(
     let mut all_kernel = true;
     let mut next: usize = 0;
     let mut last_send = start;
-    loop {
+    let mut outstanding = n;
+    // Ends when every probe is answered (like fping), else `timeout` after the last send.
+    while next < n || outstanding > 0 {
         let wake = if next < n {
             start + send_offset(spec, u32::try_from(next).unwrap_or(u32::MAX))
         } else {
@@ -164,6 +167,7 @@ pub(crate) async fn echo_round(
                     duplicates += 1;
                 } else {
                     answered[i] = true;
+                    outstanding -= 1;
                     if rtt > spec.timeout {
                         late += 1;
                     } else {
@@ -181,7 +185,10 @@ pub(crate) async fn echo_round(
                 match how.send(engine, target.addr, seq, &payload).await {
                     Ok(at) => sent_at[next] = Some(at),
                     // Counted as sent and lost: an unroutable target is a failed probe.
-                    Err(e) => tracing::debug!("echo to {} (seq {seq}): {e}", target.addr),
+                    Err(e) => {
+                        tracing::debug!("echo to {} (seq {seq}): {e}", target.addr);
+                        outstanding -= 1;
+                    }
                 }
                 next += 1;
             }

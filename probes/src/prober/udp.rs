@@ -85,7 +85,8 @@ impl Prober for UdpProber {
             let mut next: u32 = 0;
             let mut last_send = start;
             let mut buf = vec![0u8; 65_536];
-            loop {
+            // Ends when every probe is answered, else `timeout` after the last send.
+            while next < n || rtt_by_seq.len() < sent.len() {
                 let wake = if next < n {
                     start + send_offset(spec, next)
                 } else {
