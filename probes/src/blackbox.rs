@@ -262,4 +262,31 @@ mod tests {
         let r = blackbox_probe(&m, &format!("127.0.0.1:{port}"), &icmp).await;
         assert!(!r.success);
     }
+
+    #[tokio::test]
+    async fn icmp_module_against_loopback_reports_phases() {
+        let m: BlackboxModule =
+            serde_json::from_str(r#"{"prober":"icmp","timeout_seconds":1}"#).unwrap();
+        let icmp = IcmpProber::new();
+        // Preferred ip6 and a literal IPv4 target: the fallback takes the IPv4 address.
+        let r = blackbox_probe(&m, "127.0.0.1", &icmp).await;
+        assert!(r.success, "{r:?}");
+        let s = blackbox_samples(&r, SystemTime::UNIX_EPOCH);
+        let phases: Vec<&str> = s
+            .iter()
+            .filter(|x| x.name == "probe_icmp_duration_seconds")
+            .filter_map(|x| x.labels.get("phase"))
+            .collect();
+        assert_eq!(phases, ["resolve", "setup", "rtt"]);
+        let r6 = blackbox_probe(&m, "::1", &icmp).await;
+        assert!(r6.success);
+        let s6 = blackbox_samples(&r6, SystemTime::UNIX_EPOCH);
+        assert_eq!(
+            s6.iter()
+                .find(|x| x.name == "probe_ip_protocol")
+                .unwrap()
+                .value,
+            6.0
+        );
+    }
 }

@@ -166,3 +166,43 @@ fn unprivileged_datagram_sockets_probe_both_families() {
         assert!(r.kernel_timestamps);
     }
 }
+
+#[test]
+fn many_targets_share_one_socket_without_mixing_replies() {
+    let lab = Srv6Lab::new();
+    // 30 live addresses on T's loopback (routed through R), and 10 that nobody holds.
+    let live: Vec<String> = (1..=30).map(|i| format!("10.10.3.{i}")).collect();
+    let dead: Vec<String> = (101..=110).map(|i| format!("10.10.3.{i}")).collect();
+    for a in &live {
+        lab.t.ip(&["addr", "add", &format!("{a}/32"), "dev", "lo"]);
+    }
+    lab.p
+        .ip(&["route", "add", "10.10.3.0/24", "via", "10.10.1.2"]);
+    lab.r
+        .ip(&["route", "add", "10.10.3.0/24", "via", "10.10.2.2"]);
+    let all: Vec<String> = live.iter().chain(&dead).cloned().collect();
+    let results = lab.p.run_inside(move || {
+        block_on(async move {
+            let prober = std::sync::Arc::new(IcmpProber::new());
+            let mut set = tokio::task::JoinSet::new();
+            for a in all {
+                let prober = std::sync::Arc::clone(&prober);
+                set.spawn(async move {
+                    let t = ProbeTarget::new(a.clone(), a.parse().expect("addr"));
+                    prober.round(&t, &spec(5)).await.expect("round")
+                });
+            }
+            let mut out = Vec::new();
+            while let Some(r) = set.join_next().await {
+                out.push(r.expect("task"));
+            }
+            out
+        })
+    });
+    assert_eq!(results.len(), 40);
+    for r in &results {
+        let want = if live.contains(&r.target.name) { 5 } else { 0 };
+        assert_eq!(r.stats.received, want, "{}: {:?}", r.target.name, r.stats);
+        assert_eq!(r.stats.duplicates, 0, "{}", r.target.name);
+    }
+}
