@@ -99,10 +99,11 @@ pub struct ProbeTarget {
 }
 
 impl ProbeTarget {
+    /// IPv4-mapped IPv6 addresses become plain IPv4 (they are probed over IPv4).
     pub fn new(name: impl Into<String>, addr: IpAddr) -> Self {
         Self {
             name: name.into(),
-            addr,
+            addr: addr.to_canonical(),
         }
     }
 }
