@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod influx;
+mod number;
 pub mod prometheus;
 
 pub use error::SinkError;

@@ -1,1 +1,814 @@
-//! placeholder
+//! Prometheus exposition sink: keeps the latest samples of every *source* and serves them
+//! as Prometheus text exposition (format 0.0.4), the way snmp_exporter does.
+//!
+//! # Sources
+//! A source is whatever produces one complete picture at a time: one poll of one target by
+//! one job. Its newest batch *replaces* its previous one wholesale, so a series that is
+//! gone from the latest poll (a removed interface) is gone from the exposition too, exactly
+//! like a fresh snmp_exporter scrape. Two ways in:
+//! - [`PrometheusSink::replace`]`(key, batch)`: the caller names the source. Unambiguous;
+//!   use it when the producer knows who it is.
+//! - [`Sink::accept`]`(batch)`: the source key is read from the samples, as the values of
+//!   the configured `source_labels` (default `job` and `target`; a missing label reads as
+//!   empty). A batch holding several keys updates each of them. Producers behind the
+//!   generic fan-out must therefore label their samples with those labels, and two
+//!   producers that share a key overwrite each other.
+//!
+//! [`PrometheusSink::remove`] forgets a source (a target removed from the config), and
+//! `stale_after_seconds` hides sources that stopped reporting.
+//!
+//! # Why the text is written here and not by prometheus-client
+//! prometheus-client 0.26 appends `_total` to every counter sample in *both* its
+//! encoders: OpenMetrics (`encoding::text`, where the suffix is mandatory) and the
+//! Prometheus 0.0.4 encoder (`encoding::prometheus_text`, where it even renames the family
+//! to `<name>_total` and turns a `foo_total` counter into `foo_total_total`). snmp_exporter
+//! exposes `# TYPE ifHCInOctets counter` / `ifHCInOctets{…} 123` in format 0.0.4, and the
+//! house rule is that SNMP series keep snmp_exporter's names so dashboards and alert rules
+//! keep working. So [`PrometheusSink::encode`] writes format 0.0.4 itself (a small, well
+//! specified format), straight from the stored samples. For consumers that want
+//! OpenMetrics, [`OpenMetricsCollector`] is a prometheus-client
+//! [`Collector`](prometheus_client::collector::Collector) over the same store; there
+//! counters get the `_total` suffix OpenMetrics requires (and names already ending in
+//! `_total` are not doubled).
+
+use netops_core::{Labels, MetricKind, Sample, Sink, SinkStats};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
+};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use super::SinkError;
+use super::number;
+
+/// `Content-Type` of what [`PrometheusSink::encode`] writes.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `[sinks.prometheus]` in the daemon's config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusConfig {
+    /// Labels whose values identify the source of a batch given to `accept`.
+    #[serde(default = "default_source_labels")]
+    pub source_labels: Vec<String>,
+    /// Sources not updated for this long are left out of the exposition (and dropped by
+    /// [`PrometheusSink::expire`]). Absent: kept until replaced or removed.
+    #[serde(default)]
+    pub stale_after_seconds: Option<f64>,
+}
+
+fn default_source_labels() -> Vec<String> {
+    vec!["job".to_string(), "target".to_string()]
+}
+
+impl Default for PrometheusConfig {
+    fn default() -> Self {
+        Self {
+            source_labels: default_source_labels(),
+            stale_after_seconds: None,
+        }
+    }
+}
+
+impl PrometheusConfig {
+    pub fn validate(&self) -> Result<(), SinkError> {
+        if let Some(bad) = self.source_labels.iter().find(|l| !is_label_name(l)) {
+            return Err(SinkError::Config {
+                key: "source_labels",
+                reason: format!("{bad:?} is not a Prometheus label name"),
+            });
+        }
+        if let Some(s) = self.stale_after_seconds
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(SinkError::Config {
+                key: "stale_after_seconds",
+                reason: "must be more than 0".to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Identifies a source: the values of the source labels, or a caller's own name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceKey(Box<[String]>);
+
+impl SourceKey {
+    pub fn new<S: Into<String>>(parts: impl IntoIterator<Item = S>) -> Self {
+        Self(parts.into_iter().map(Into::into).collect())
+    }
+
+    fn of(sample: &Sample, source_labels: &[String]) -> Self {
+        Self(
+            source_labels
+                .iter()
+                .map(|l| sample.labels.get(l).unwrap_or_default().to_string())
+                .collect(),
+        )
+    }
+
+    fn matches(&self, sample: &Sample, source_labels: &[String]) -> bool {
+        self.0.len() == source_labels.len()
+            && self
+                .0
+                .iter()
+                .zip(source_labels)
+                .all(|(v, l)| sample.labels.get(l).unwrap_or_default() == v)
+    }
+}
+
+impl From<&str> for SourceKey {
+    fn from(name: &str) -> Self {
+        Self::new([name])
+    }
+}
+
+/// The latest batch of one source, with its valid samples ordered by (name, labels) and
+/// cut into one range per metric name, so a scrape only merges ranges.
+#[derive(Debug)]
+struct SourceEntry {
+    batch: Arc<[Sample]>,
+    order: Box<[u32]>,
+    families: Box<[Range<u32>]>,
+    updated: Instant,
+}
+
+impl SourceEntry {
+    fn sample(&self, position: u32) -> &Sample {
+        &self.batch[self.order[position as usize] as usize]
+    }
+}
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct PrometheusSink {
+    config: PrometheusConfig,
+    sources: Mutex<HashMap<SourceKey, Arc<SourceEntry>>>,
+    help: RwLock<HashMap<String, String>>,
+    stored: AtomicU64,
+    invalid: AtomicU64,
+}
+
+impl Default for PrometheusSink {
+    fn default() -> Self {
+        Self::with_valid_config(PrometheusConfig::default())
+    }
+}
+
+impl PrometheusSink {
+    pub fn new(config: PrometheusConfig) -> Result<Self, SinkError> {
+        config.validate()?;
+        Ok(Self::with_valid_config(config))
+    }
+
+    fn with_valid_config(config: PrometheusConfig) -> Self {
+        Self {
+            config,
+            sources: Mutex::new(HashMap::new()),
+            help: RwLock::new(HashMap::new()),
+            stored: AtomicU64::new(0),
+            invalid: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the `# HELP` text of a metric (snmp_exporter takes it from the MIB).
+    pub fn set_help(&self, metric: impl Into<String>, help: impl Into<String>) {
+        self.help
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(metric.into(), help.into());
+    }
+
+    /// Makes `batch` the whole current picture of `source`. Samples whose metric or label
+    /// names Prometheus cannot carry are dropped and counted.
+    pub fn replace(&self, source: impl Into<SourceKey>, batch: Arc<[Sample]>) {
+        let indices = (0..batch.len() as u32).collect();
+        self.store(source.into(), batch, indices);
+    }
+
+    /// Forgets `source`; true if it was there.
+    pub fn remove(&self, source: impl Into<SourceKey>) -> bool {
+        self.lock_sources().remove(&source.into()).is_some()
+    }
+
+    /// Forgets sources older than `stale_after_seconds`; returns how many.
+    pub fn expire(&self) -> usize {
+        let Some(max_age) = self.max_age() else {
+            return 0;
+        };
+        let mut sources = self.lock_sources();
+        let before = sources.len();
+        sources.retain(|_, e| e.updated.elapsed() <= max_age);
+        before - sources.len()
+    }
+
+    /// Sources currently held.
+    pub fn source_count(&self) -> usize {
+        self.lock_sources().len()
+    }
+
+    /// Appends the exposition of every source to `out`.
+    pub fn encode(&self, out: &mut String) {
+        let snapshot = self.snapshot(|_| true);
+        self.encode_snapshot(&snapshot, out);
+    }
+
+    /// Appends the exposition of one source only (snmp_exporter's `/snmp?target=…`);
+    /// false if there is no such (fresh) source.
+    pub fn encode_source(&self, source: &SourceKey, out: &mut String) -> bool {
+        let snapshot = self.snapshot(|k| k == source);
+        self.encode_snapshot(&snapshot, out);
+        !snapshot.is_empty()
+    }
+
+    fn max_age(&self) -> Option<Duration> {
+        self.config.stale_after_seconds.map(Duration::from_secs_f64)
+    }
+
+    fn lock_sources(&self) -> std::sync::MutexGuard<'_, HashMap<SourceKey, Arc<SourceEntry>>> {
+        // A panic elsewhere while holding the lock leaves the map consistent (every update
+        // is one insert or remove), so keep serving.
+        self.sources.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Validates and orders the samples at `indices` of `batch` outside any lock, then
+    /// swaps the entry in: producers never wait for a scrape to finish encoding.
+    fn store(&self, key: SourceKey, batch: Arc<[Sample]>, mut indices: Vec<u32>) {
+        let before = indices.len();
+        indices.retain(|&i| is_valid_sample(&batch[i as usize]));
+        self.invalid
+            .fetch_add((before - indices.len()) as u64, Ordering::Relaxed);
+        self.stored
+            .fetch_add(indices.len() as u64, Ordering::Relaxed);
+        indices.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&batch[a as usize], &batch[b as usize]);
+            a.name.cmp(&b.name).then_with(|| a.labels.cmp(&b.labels))
+        });
+        let mut families = Vec::new();
+        let mut start = 0usize;
+        for i in 1..=indices.len() {
+            if i == indices.len()
+                || batch[indices[i] as usize].name != batch[indices[start] as usize].name
+            {
+                families.push(start as u32..i as u32);
+                start = i;
+            }
+        }
+        let entry = Arc::new(SourceEntry {
+            batch,
+            order: indices.into(),
+            families: families.into(),
+            updated: Instant::now(),
+        });
+        self.lock_sources().insert(key, entry);
+    }
+
+    /// The fresh sources that pass `keep`, in key order so output is deterministic.
+    fn snapshot(&self, keep: impl Fn(&SourceKey) -> bool) -> Vec<(SourceKey, Arc<SourceEntry>)> {
+        let max_age = self.max_age();
+        let mut snapshot: Vec<_> = self
+            .lock_sources()
+            .iter()
+            .filter(|(k, e)| keep(k) && max_age.is_none_or(|m| e.updated.elapsed() <= m))
+            .map(|(k, e)| (k.clone(), e.clone()))
+            .collect();
+        snapshot.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        snapshot
+    }
+
+    /// Metric name → the ranges of every source holding it, in source order.
+    fn families(
+        snapshot: &[(SourceKey, Arc<SourceEntry>)],
+    ) -> BTreeMap<&str, Vec<(&SourceEntry, Range<u32>)>> {
+        let mut families: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+        for (_, entry) in snapshot {
+            for range in entry.families.iter() {
+                let name = entry.sample(range.start).name.as_str();
+                families
+                    .entry(name)
+                    .or_default()
+                    .push((&**entry, range.clone()));
+            }
+        }
+        families
+    }
+
+    fn encode_snapshot(&self, snapshot: &[(SourceKey, Arc<SourceEntry>)], out: &mut String) {
+        let help = self.help.read().unwrap_or_else(PoisonError::into_inner);
+        for (name, parts) in Self::families(snapshot) {
+            // The first source decides the type; a source that disagrees (a producer bug)
+            // has its samples of this name left out rather than mistyped.
+            let kind = parts[0].0.sample(parts[0].1.start).kind;
+            write_header(out, name, help.get(name).map(String::as_str), kind);
+            for (entry, range) in parts {
+                for position in range {
+                    let sample = entry.sample(position);
+                    if sample.kind == kind {
+                        write_sample(out, sample);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Sink for PrometheusSink {
+    fn name(&self) -> &str {
+        "prometheus"
+    }
+
+    fn accept(&self, batch: Arc<[Sample]>) {
+        let labels = &self.config.source_labels;
+        let Some(first) = batch.first() else {
+            return;
+        };
+        let first_key = SourceKey::of(first, labels);
+        // The usual case: one poll, one source.
+        if batch.iter().all(|s| first_key.matches(s, labels)) {
+            let indices = (0..batch.len() as u32).collect();
+            self.store(first_key, batch, indices);
+            return;
+        }
+        let mut groups: HashMap<SourceKey, Vec<u32>> = HashMap::new();
+        for (i, sample) in batch.iter().enumerate() {
+            groups
+                .entry(SourceKey::of(sample, labels))
+                .or_default()
+                .push(i as u32);
+        }
+        for (key, indices) in groups {
+            self.store(key, batch.clone(), indices);
+        }
+    }
+
+    /// `delivered`: samples taken into the store (each batch counts once, however often it
+    /// is scraped); `dropped`: samples refused for names Prometheus cannot carry.
+    fn stats(&self) -> SinkStats {
+        SinkStats {
+            delivered: self.stored.load(Ordering::Relaxed),
+            spooled: 0,
+            dropped: self.invalid.load(Ordering::Relaxed),
+        }
+    }
+}
+
+// ---- format 0.0.4 ----
+
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*`
+pub fn is_metric_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+}
+
+/// `[a-zA-Z_][a-zA-Z0-9_]*`, and not starting with `__` (reserved for Prometheus).
+pub fn is_label_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    !name.starts_with("__")
+        && bytes
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_valid_sample(sample: &Sample) -> bool {
+    is_metric_name(&sample.name) && sample.labels.iter().all(|(name, _)| is_label_name(name))
+}
+
+fn write_header(out: &mut String, name: &str, help: Option<&str>, kind: MetricKind) {
+    if let Some(help) = help {
+        out.push_str("# HELP ");
+        out.push_str(name);
+        out.push(' ');
+        escape_into(out, help, false);
+        out.push('\n');
+    }
+    out.push_str("# TYPE ");
+    out.push_str(name);
+    out.push_str(match kind {
+        MetricKind::Counter => " counter\n",
+        MetricKind::Gauge => " gauge\n",
+    });
+}
+
+/// One sample line, without timestamp: like snmp_exporter, the scrape time is the time.
+fn write_sample(out: &mut String, sample: &Sample) {
+    out.push_str(&sample.name);
+    if !sample.labels.is_empty() {
+        out.push('{');
+        for (i, (name, value)) in sample.labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(name);
+            out.push_str("=\"");
+            escape_into(out, value, true);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out.push(' ');
+    push_value(out, sample.value);
+    out.push('\n');
+}
+
+fn push_value(out: &mut String, value: f64) {
+    if value.is_nan() {
+        out.push_str("NaN");
+    } else if value.is_infinite() {
+        out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        number::push_finite_f64(out, value);
+    }
+}
+
+/// Label values escape `\`, `"` and newline; HELP text only `\` and newline.
+fn escape_into(out: &mut String, s: &str, quote: bool) {
+    if !s
+        .bytes()
+        .any(|b| b == b'\\' || b == b'\n' || (quote && b == b'"'))
+    {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '"' if quote => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+}
+
+// ---- OpenMetrics through prometheus-client ----
+
+/// The same store as a prometheus-client [`Collector`], for an OpenMetrics endpoint or to
+/// merge into a [`Registry`](prometheus_client::registry::Registry) that also holds the
+/// daemon's own metrics. Counter samples get `_total` appended, as OpenMetrics requires;
+/// HELP defaults to the metric name where none was set (prometheus-client always writes a
+/// HELP line).
+#[derive(Debug, Clone)]
+pub struct OpenMetricsCollector(pub Arc<PrometheusSink>);
+
+struct LabelsRef<'a>(&'a Labels);
+
+impl EncodeLabelSet for LabelsRef<'_> {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), fmt::Error> {
+        for pair in self.0.iter() {
+            prometheus_client::encoding::EncodeLabel::encode(&pair, encoder.encode_label())?;
+        }
+        Ok(())
+    }
+}
+
+impl Collector for OpenMetricsCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let sink = &self.0;
+        let snapshot = sink.snapshot(|_| true);
+        let help = sink.help.read().unwrap_or_else(PoisonError::into_inner);
+        for (name, parts) in PrometheusSink::families(&snapshot) {
+            let kind = parts[0].0.sample(parts[0].1.start).kind;
+            let (family, metric_type) = match kind {
+                MetricKind::Counter => (
+                    name.strip_suffix("_total").unwrap_or(name),
+                    MetricType::Counter,
+                ),
+                MetricKind::Gauge => (name, MetricType::Gauge),
+            };
+            let help_text = help.get(name).map_or(family, String::as_str);
+            let mut metric_encoder =
+                encoder.encode_descriptor(family, help_text, None, metric_type)?;
+            for (entry, range) in parts {
+                for position in range {
+                    let sample = entry.sample(position);
+                    if sample.kind != kind {
+                        continue;
+                    }
+                    let labels = LabelsRef(&sample.labels);
+                    let series = metric_encoder.encode_family(&labels)?;
+                    match kind {
+                        MetricKind::Counter => ConstCounter::new(sample.value).encode(series)?,
+                        MetricKind::Gauge => ConstGauge::new(sample.value).encode(series)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn t() -> std::time::SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+
+    fn text(sink: &PrometheusSink) -> String {
+        let mut out = String::new();
+        sink.encode(&mut out);
+        out
+    }
+
+    /// (case, samples of one source, help texts, expected exposition)
+    #[test]
+    fn sample_in_text_out() {
+        let if2 = || Labels::new().with("ifIndex", "2").with("ifName", "eth0");
+        type Case = (
+            &'static str,
+            Vec<Sample>,
+            Vec<(&'static str, &'static str)>,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "snmp_exporter counter keeps its name, no _total",
+                vec![Sample::counter("ifHCInOctets", if2(), 1234.0, t())],
+                vec![],
+                "# TYPE ifHCInOctets counter\nifHCInOctets{ifIndex=\"2\",ifName=\"eth0\"} 1234\n",
+            ),
+            (
+                "counter already named _total stays single",
+                vec![Sample::counter(
+                    "netops_influx_lines_sent_total",
+                    Labels::new(),
+                    7.0,
+                    t(),
+                )],
+                vec![],
+                "# TYPE netops_influx_lines_sent_total counter\nnetops_influx_lines_sent_total 7\n",
+            ),
+            (
+                "gauge with HELP, escaped",
+                vec![Sample::gauge("ifOperStatus", if2(), 1.0, t())],
+                vec![(
+                    "ifOperStatus",
+                    "The current state\\status\nof the interface.",
+                )],
+                "# HELP ifOperStatus The current state\\\\status\\nof the interface.\n\
+                 # TYPE ifOperStatus gauge\nifOperStatus{ifIndex=\"2\",ifName=\"eth0\"} 1\n",
+            ),
+            (
+                "label values escape backslash, quote, newline; keep UTF-8 and empty values",
+                vec![Sample::gauge(
+                    "m",
+                    Labels::new()
+                        .with("ifAlias", "to \"core\" C:\\x\nnext 大楼")
+                        .with("empty", ""),
+                    1.0,
+                    t(),
+                )],
+                vec![],
+                "# TYPE m gauge\nm{empty=\"\",ifAlias=\"to \\\"core\\\" C:\\\\x\\nnext 大楼\"} 1\n",
+            ),
+            (
+                "special and fractional values",
+                vec![
+                    Sample::gauge("v", Labels::new().with("c", "a"), f64::NAN, t()),
+                    Sample::gauge("v", Labels::new().with("c", "b"), f64::INFINITY, t()),
+                    Sample::gauge("v", Labels::new().with("c", "c"), f64::NEG_INFINITY, t()),
+                    Sample::gauge("v", Labels::new().with("c", "d"), 0.25, t()),
+                    Sample::gauge("v", Labels::new().with("c", "e"), -1.5e-7, t()),
+                    Sample::gauge("v", Labels::new().with("c", "f"), 1e300, t()),
+                    Sample::gauge("v", Labels::new().with("c", "g"), -42.0, t()),
+                ],
+                vec![],
+                "# TYPE v gauge\nv{c=\"a\"} NaN\nv{c=\"b\"} +Inf\nv{c=\"c\"} -Inf\nv{c=\"d\"} 0.25\n\
+                 v{c=\"e\"} -1.5e-7\nv{c=\"f\"} 1e300\nv{c=\"g\"} -42\n",
+            ),
+            (
+                "families sorted by name, series by labels, whatever the batch order",
+                vec![
+                    Sample::gauge("b", Labels::new().with("i", "2"), 2.0, t()),
+                    Sample::counter("a", Labels::new(), 1.0, t()),
+                    Sample::gauge("b", Labels::new().with("i", "1"), 1.0, t()),
+                ],
+                vec![],
+                "# TYPE a counter\na 1\n# TYPE b gauge\nb{i=\"1\"} 1\nb{i=\"2\"} 2\n",
+            ),
+            (
+                "names Prometheus cannot carry are dropped",
+                vec![
+                    Sample::gauge("if-HC", Labels::new(), 1.0, t()),
+                    Sample::gauge("ok", Labels::new().with("1abc", "x"), 1.0, t()),
+                    Sample::gauge("ok", Labels::new().with("__name__", "x"), 1.0, t()),
+                    Sample::gauge("ok:rule", Labels::new().with("_x", "y"), 1.0, t()),
+                ],
+                vec![],
+                "# TYPE ok:rule gauge\nok:rule{_x=\"y\"} 1\n",
+            ),
+        ];
+        for (case, samples, help, want) in cases {
+            let sink = PrometheusSink::default();
+            for (name, text) in help {
+                sink.set_help(name, text);
+            }
+            sink.replace("poll", samples.into());
+            assert_eq!(text(&sink), want, "{case}");
+        }
+    }
+
+    #[test]
+    fn invalid_samples_are_counted_as_dropped() {
+        let sink = PrometheusSink::default();
+        sink.replace(
+            "s",
+            vec![
+                Sample::gauge("ok", Labels::new(), 1.0, t()),
+                Sample::gauge("not ok", Labels::new(), 1.0, t()),
+            ]
+            .into(),
+        );
+        assert_eq!(
+            sink.stats(),
+            SinkStats {
+                delivered: 1,
+                spooled: 0,
+                dropped: 1
+            }
+        );
+    }
+
+    fn poll(target: &str, octets: f64, interfaces: &[&str]) -> Arc<[Sample]> {
+        interfaces
+            .iter()
+            .map(|i| {
+                Sample::counter(
+                    "ifHCInOctets",
+                    Labels::new()
+                        .with("job", "snmp")
+                        .with("target", target)
+                        .with("ifIndex", *i),
+                    octets,
+                    t(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_new_poll_replaces_the_previous_poll_of_the_same_target_only() {
+        let sink = PrometheusSink::default();
+        sink.accept(poll("r1", 1.0, &["1", "2"]));
+        sink.accept(poll("r2", 5.0, &["1"]));
+        // r1's interface 2 disappeared: gone from the exposition, r2 untouched.
+        sink.accept(poll("r1", 3.0, &["1"]));
+        assert_eq!(
+            text(&sink),
+            "# TYPE ifHCInOctets counter\n\
+             ifHCInOctets{ifIndex=\"1\",job=\"snmp\",target=\"r1\"} 3\n\
+             ifHCInOctets{ifIndex=\"1\",job=\"snmp\",target=\"r2\"} 5\n"
+        );
+        assert_eq!(sink.source_count(), 2);
+
+        let mut only_r2 = String::new();
+        assert!(sink.encode_source(&SourceKey::new(["snmp", "r2"]), &mut only_r2));
+        assert_eq!(
+            only_r2,
+            "# TYPE ifHCInOctets counter\nifHCInOctets{ifIndex=\"1\",job=\"snmp\",target=\"r2\"} 5\n"
+        );
+        assert!(!sink.encode_source(&SourceKey::new(["snmp", "r9"]), &mut only_r2));
+
+        assert!(sink.remove(SourceKey::new(["snmp", "r1"])));
+        assert!(!text(&sink).contains("r1"));
+    }
+
+    #[test]
+    fn a_batch_with_several_sources_updates_each() {
+        let sink = PrometheusSink::default();
+        sink.accept(poll("r1", 1.0, &["1"]));
+        let mixed: Vec<Sample> = poll("r1", 2.0, &["1"])
+            .iter()
+            .chain(poll("r2", 3.0, &["1"]).iter())
+            .cloned()
+            .collect();
+        sink.accept(mixed.into());
+        assert_eq!(sink.source_count(), 2);
+        assert_eq!(
+            text(&sink),
+            "# TYPE ifHCInOctets counter\n\
+             ifHCInOctets{ifIndex=\"1\",job=\"snmp\",target=\"r1\"} 2\n\
+             ifHCInOctets{ifIndex=\"1\",job=\"snmp\",target=\"r2\"} 3\n"
+        );
+    }
+
+    #[test]
+    fn a_source_that_disagrees_on_the_type_is_left_out_of_that_family() {
+        let sink = PrometheusSink::default();
+        sink.replace(
+            "a",
+            vec![Sample::counter("x", Labels::new().with("s", "a"), 1.0, t())].into(),
+        );
+        sink.replace(
+            "b",
+            vec![Sample::gauge("x", Labels::new().with("s", "b"), 2.0, t())].into(),
+        );
+        assert_eq!(text(&sink), "# TYPE x counter\nx{s=\"a\"} 1\n");
+    }
+
+    #[test]
+    fn stale_sources_are_hidden_and_expired() {
+        let sink = PrometheusSink::new(PrometheusConfig {
+            stale_after_seconds: Some(0.05),
+            ..PrometheusConfig::default()
+        })
+        .unwrap();
+        sink.replace(
+            "old",
+            vec![Sample::gauge("x", Labels::new(), 1.0, t())].into(),
+        );
+        std::thread::sleep(Duration::from_millis(80));
+        sink.replace(
+            "new",
+            vec![Sample::gauge("y", Labels::new(), 1.0, t())].into(),
+        );
+        assert_eq!(text(&sink), "# TYPE y gauge\ny 1\n");
+        assert_eq!(sink.expire(), 1);
+        assert_eq!(sink.source_count(), 1);
+    }
+
+    #[test]
+    fn config_is_checked() {
+        let cfg: PrometheusConfig =
+            toml::from_str("source_labels = [\"target\"]\nstale_after_seconds = 300\n").unwrap();
+        cfg.validate().unwrap();
+        assert!(toml::from_str::<PrometheusConfig>("stale_after = 3\n").is_err());
+        let bad = PrometheusConfig {
+            source_labels: vec!["tar-get".into()],
+            stale_after_seconds: None,
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("`source_labels`")
+        );
+    }
+
+    #[test]
+    fn openmetrics_collector_adds_total_only_where_missing() {
+        let sink = Arc::new(PrometheusSink::default());
+        sink.set_help("ifHCInOctets", "Octets received.");
+        sink.replace(
+            "s",
+            vec![
+                Sample::counter(
+                    "ifHCInOctets",
+                    Labels::new().with("ifIndex", "1"),
+                    10.0,
+                    t(),
+                ),
+                Sample::counter("netops_lines_total", Labels::new(), 3.0, t()),
+                Sample::gauge("ifOperStatus", Labels::new().with("ifIndex", "1"), 1.0, t()),
+            ]
+            .into(),
+        );
+        let mut registry = prometheus_client::registry::Registry::default();
+        registry.register_collector(Box::new(OpenMetricsCollector(sink)));
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &registry).unwrap();
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn snapshot_of_an_if_mib_poll() {
+        let sink = PrometheusSink::default();
+        sink.set_help("ifHCInOctets", "The total number of octets received on the interface, including framing characters - 1.3.6.1.2.1.31.1.1.1.6");
+        sink.set_help(
+            "ifOperStatus",
+            "The current operational state of the interface - 1.3.6.1.2.1.2.2.1.8",
+        );
+        let mut batch = Vec::new();
+        for (i, name, alias, octets, status) in [
+            ("1", "lo", "", 8_123_456.0, 1.0),
+            ("2", "eth0", "uplink to core \"A\"", 98_765_432_109.0, 1.0),
+            ("3", "eth1", "spare", 0.0, 2.0),
+        ] {
+            let labels = Labels::new()
+                .with("ifIndex", i)
+                .with("ifName", name)
+                .with("ifAlias", alias)
+                .with("ifDescr", name);
+            batch.push(Sample::counter("ifHCInOctets", labels.clone(), octets, t()));
+            batch.push(Sample::gauge("ifOperStatus", labels, status, t()));
+        }
+        batch.push(Sample::gauge("sysUpTime", Labels::new(), 12_345_678.0, t()));
+        sink.replace("r1", batch.into());
+        insta::assert_snapshot!(text(&sink));
+    }
+}

@@ -17,6 +17,7 @@
 //! follows it. Newlines cannot be represented in names or tags at all, and NaN/±Inf have no
 //! line-protocol float form, so such samples are skipped and the caller counts them.
 
+use crate::sink::number;
 use netops_core::{Event, Sample};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -182,18 +183,13 @@ pub fn escape_field_string(out: &mut Vec<u8>, s: &str) {
 /// line protocol still reads as floats (an integer field would need an `i` suffix), so the
 /// field type never flips between batches.
 fn write_float(out: &mut Vec<u8>, value: f64) {
-    const EXACT_INT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if value.fract() == 0.0 && value.abs() < EXACT_INT_LIMIT {
-        // The guard above makes the cast exact.
-        #[allow(clippy::cast_possible_truncation)]
-        write_i64(out, value as i64);
-    } else {
-        // `{:?}` is the shortest representation that reads back to the same f64, with an
-        // exponent for very large or small values (`1e300`, `1.5e-7`), which ParseFloat
-        // accepts.
-        use std::io::Write;
-        // Writing to a Vec cannot fail.
-        let _ = write!(out, "{value:?}");
+    match number::as_exact_int(value) {
+        Some(int) => write_i64(out, int),
+        None => {
+            use std::io::Write;
+            // Shortest round-trip form (`0.5`, `1e300`); writing to a Vec cannot fail.
+            let _ = write!(out, "{value:?}");
+        }
     }
 }
 
@@ -209,21 +205,8 @@ fn write_timestamp(out: &mut Vec<u8>, time: SystemTime) {
 }
 
 fn write_i64(out: &mut Vec<u8>, value: i64) {
-    let mut digits = [0u8; 20];
-    let mut n = value.unsigned_abs();
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[i..]);
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(number::format_i64(&mut buf, value).as_bytes());
 }
 
 #[cfg(test)]
