@@ -5,7 +5,7 @@
 use super::{Ctx, Element, METRIC_NAME, Value, drop_name, err};
 use crate::error::EvalError;
 use netops_core::Labels;
-use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier};
+use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 use std::collections::{HashMap, HashSet};
 
 fn is_comparison(op: &str) -> bool {
@@ -146,29 +146,39 @@ fn vector_vector(
     return_bool: bool,
 ) -> Result<Value, EvalError> {
     let comparison = is_comparison(op);
-    let mut rhs_by_sig: HashMap<Labels, Element> = HashMap::with_capacity(r.len());
-    for e in r {
+    let card = m.map_or(&VectorMatchCardinality::OneToOne, |m| &m.card);
+    // As Prometheus: for one-to-many, swap sides so the right side is always the "one".
+    let (many, one, swapped, include) = match card {
+        VectorMatchCardinality::OneToMany(inc) => (r, l, true, Some(inc)),
+        VectorMatchCardinality::ManyToOne(inc) => (l, r, false, Some(inc)),
+        _ => (l, r, false, None),
+    };
+    let one_side = if swapped { "left" } else { "right" };
+    let mut one_by_sig: HashMap<Labels, Element> = HashMap::with_capacity(one.len());
+    for e in one {
         let sig = signature(&e.labels, m);
-        if rhs_by_sig.contains_key(&sig) {
+        if one_by_sig.contains_key(&sig) {
             return err(format!(
-                "found duplicate series for the match group {sig} on the right hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
+                "found duplicate series for the match group {sig} on the {one_side} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
             ));
         }
-        rhs_by_sig.insert(sig, e);
+        one_by_sig.insert(sig, e);
     }
-    let mut matched = HashSet::new();
+    let mut matched: HashMap<Labels, HashSet<Labels>> = HashMap::new();
     let mut out = Vec::new();
-    for e in l {
+    for e in many {
         let sig = signature(&e.labels, m);
-        let Some(rhs) = rhs_by_sig.get(&sig) else {
+        let Some(other) = one_by_sig.get(&sig) else {
             continue;
         };
-        if !matched.insert(sig.clone()) {
-            return err(format!(
-                "multiple matches for labels {sig}: many-to-one matching must be explicit (group_left/group_right)"
-            ));
-        }
-        let (value, keep) = apply(op, e.value, rhs.value)?;
+        let (lv, rv) = if swapped {
+            (other.value, e.value)
+        } else {
+            (e.value, other.value)
+        };
+        let (value, keep) = apply(op, lv, rv)?;
+        // Filtered-out pairs do not count as matches (Prometheus checks duplicates after
+        // the filter).
         if !keep && !return_bool {
             continue;
         }
@@ -177,20 +187,42 @@ fn vector_vector(
         } else {
             e.labels
         };
-        match m.and_then(|m| m.matching.as_ref()) {
-            Some(LabelModifier::Include(on)) => {
+        match (include, m.and_then(|m| m.matching.as_ref())) {
+            (None, Some(LabelModifier::Include(on))) => {
                 labels = labels
                     .iter()
                     .filter(|(n, _)| on.labels.iter().any(|k| k == n))
                     .collect();
             }
-            Some(LabelModifier::Exclude(ign)) => {
+            (None, Some(LabelModifier::Exclude(ign))) => {
                 labels = labels
                     .iter()
                     .filter(|(n, _)| !ign.labels.iter().any(|k| k == n))
                     .collect();
             }
-            None => {}
+            _ => {}
+        }
+        if let Some(include) = include {
+            // `group_x(labels)`: copied from the "one" side (removed when empty there).
+            for name in &include.labels {
+                match other.labels.get(name) {
+                    Some(v) if !v.is_empty() => labels.insert(name.clone(), v),
+                    _ => labels = labels.iter().filter(|(n, _)| n != name).collect(),
+                }
+            }
+        }
+        let inserted = matched.entry(sig.clone()).or_default();
+        if include.is_none() {
+            if !inserted.is_empty() {
+                return err(format!(
+                    "multiple matches for labels {sig}: many-to-one matching must be explicit (group_left/group_right)"
+                ));
+            }
+            inserted.insert(Labels::new());
+        } else if !inserted.insert(labels.clone()) {
+            return err(format!(
+                "multiple matches for labels {sig}: grouping labels must ensure unique matches"
+            ));
         }
         let value = if return_bool {
             if keep { 1.0 } else { 0.0 }

@@ -354,10 +354,6 @@ groups:
                 "rules/x.yml: group \"net\", rule \"Foo\": aggregation `topk` is not supported yet",
             ),
             (
-                "groups: [{name: net, rules: [{alert: Foo, expr: 'a * on(x) group_left(y) b'}]}]",
-                "rules/x.yml: group \"net\", rule \"Foo\": many-to-one matching (`group_left`/`group_right`) is not supported yet",
-            ),
-            (
                 "groups: [{name: net, rules: [{alert: Foo, expr: 'x @ 100'}]}]",
                 "rules/x.yml: group \"net\", rule \"Foo\": the `@` modifier is not supported yet",
             ),

@@ -4,7 +4,7 @@
 //! error rather than panicking, in case the two ever drift).
 
 use promql_parser::label::MatchOp;
-use promql_parser::parser::{Expr, VectorMatchCardinality, VectorSelector};
+use promql_parser::parser::{Expr, VectorSelector};
 
 /// Range-vector functions the evaluator implements.
 pub const RANGE_FUNCTIONS: &[&str] = &[
@@ -92,18 +92,10 @@ pub fn check(expr: &Expr) -> Result<(), Unsupported> {
             if !BINARY_OPERATORS.contains(&op.as_str()) {
                 return no(format!("binary operator `{op}` is not supported yet"));
             }
-            if let Some(m) = &b.modifier {
-                if matches!(
-                    m.card,
-                    VectorMatchCardinality::ManyToOne(_) | VectorMatchCardinality::OneToMany(_)
-                ) {
-                    return no(
-                        "many-to-one matching (`group_left`/`group_right`) is not supported yet",
-                    );
-                }
-                if m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some() {
-                    return no("`fill` modifiers are not supported");
-                }
+            if let Some(m) = &b.modifier
+                && (m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some())
+            {
+                return no("`fill` modifiers are not supported");
             }
             check(&b.lhs)?;
             check(&b.rhs)
@@ -152,6 +144,8 @@ mod tests {
             "-x + 2 ^ 3 % 4",
             "count without (ifIndex) (ifOperStatus != bool 1)",
             "avg_over_time(x[10m]) < min_over_time(x[1h])",
+            "a * on(x) group_left(y) b",
+            "a / ignoring(z) group_right c",
         ] {
             assert_eq!(verdict(q), Ok(()), "{q}");
         }
