@@ -474,3 +474,23 @@ fn event(key: &str, a: &Alert, what: &str, t: i64) -> HistoryEvent {
 pub fn at(ms: i64) -> SystemTime {
     from_millis(ms)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The daemon runs the manager in a spawned task: it and its `tick` future must be Send.
+    #[test]
+    fn manager_and_tick_are_send() {
+        fn is_send<T: Send>(_: &T) {}
+        fn assert_send<T: Send + Sync>() {}
+        assert_send::<AlertManager>();
+        assert_send::<crate::SampleStore>();
+        #[allow(dead_code, clippy::unused_async)]
+        async fn tick_future(m: &mut AlertManager) {
+            let f = m.tick(SystemTime::now());
+            is_send(&f);
+            let _ = f.await;
+        }
+    }
+}

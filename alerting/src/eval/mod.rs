@@ -80,16 +80,7 @@ impl Evaluator {
             }],
             Value::Vector(v) => v,
         };
-        let mut seen = HashSet::new();
-        for e in &out {
-            if !seen.insert(&e.labels) {
-                return err(format!(
-                    "vector cannot contain metrics with the same labelset {}",
-                    e.labels
-                ));
-            }
-        }
-        Ok(out)
+        ensure_unique(out)
     }
 
     /// Evaluates `expr` at `at`.
@@ -131,9 +122,11 @@ impl<'a> Ctx<'a> {
                 ),
             }),
             Expr::VectorSelector(vs) => Ok(Value::Vector(self.instant(vs))),
-            Expr::Call(call) => functions::call(self, call),
+            // As Prometheus' rangeEval: once names are dropped, two series may collapse into
+            // one label set, which is an error rather than a silent merge.
+            Expr::Call(call) => unique_value(functions::call(self, call)?),
             Expr::Aggregate(agg) => aggregate::aggregate(self, agg),
-            Expr::Binary(b) => binary::binary(self, b),
+            Expr::Binary(b) => unique_value(binary::binary(self, b)?),
             other => err(format!("`{other}` is not supported by the evaluator")),
         }
     }
@@ -214,6 +207,26 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         (start, end, out)
+    }
+}
+
+fn ensure_unique(v: Vec<Element>) -> Result<Vec<Element>, EvalError> {
+    let mut seen = HashSet::new();
+    for e in &v {
+        if !seen.insert(&e.labels) {
+            return err(format!(
+                "vector cannot contain metrics with the same labelset {}",
+                e.labels
+            ));
+        }
+    }
+    Ok(v)
+}
+
+fn unique_value(v: Value) -> Result<Value, EvalError> {
+    match v {
+        Value::Vector(v) => ensure_unique(v).map(Value::Vector),
+        scalar => Ok(scalar),
     }
 }
 
