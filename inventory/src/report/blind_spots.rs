@@ -303,7 +303,7 @@ impl BlindSpotReport {
             &[("open", "#cf222e"), ("resolved", "#8fbf9f")],
         ));
 
-        b.push_str("<div class=\"grid\"><div>\n<h2>By status</h2>\n<table><tbody>\n");
+        b.push_str("<div class=\"grid\"><div>\n<h2>By current status</h2>\n<table><tbody>\n");
         for c in &self.by_status {
             b.push_str(&format!(
                 "<tr><td>{}</td><td class=\"n\">{}</td></tr>\n",
@@ -320,7 +320,10 @@ impl BlindSpotReport {
             ));
         }
         b.push_str("</tbody></table>\n</div><div>\n<h2>By category</h2>\n<table>\n<thead><tr><th>Category</th>\
-                    <th class=\"n\">Total</th><th class=\"n\">Open</th><th class=\"n\">Resolved</th></tr></thead><tbody>\n");
+                    <th class=\"n\">Total</th><th class=\"n\">Open</th>");
+        b.push_str(&format!(
+            "<th class=\"n\">Resolved in {y}</th></tr></thead><tbody>\n"
+        ));
         for c in &self.by_category {
             b.push_str(&format!(
                 "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",

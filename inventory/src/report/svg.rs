@@ -71,14 +71,17 @@ pub fn cumulative_line(cumulative: &[f64], target: f64) -> String {
     let (width, height, left, bottom, top, right) = (1000.0, 330.0, 70.0, 40.0, 16.0, 130.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
-    let max = cumulative.iter().copied().fold(target, f64::max).max(1.0) * 1.05;
+    let top_value = cumulative.iter().copied().fold(target, f64::max).max(1.0);
+    let step = nice_step(top_value / 5.0);
+    let max = (top_value / step).ceil() * step;
     let x = |m: f64| left + plot_w * m / 12.0;
     let y = |v: f64| top + plot_h * (1.0 - v / max);
     let mut s = format!(
         "<svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"cumulative built vs target pace\" xmlns=\"http://www.w3.org/2000/svg\">\n"
     );
-    for k in 0..=4 {
-        let v = max / 1.05 * f64::from(k) / 4.0;
+    let ticks = (max / step).round() as u32;
+    for k in 0..=ticks {
+        let v = step * f64::from(k);
         let _ = writeln!(
             s,
             "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#d8dee4\"/>\
@@ -129,6 +132,16 @@ pub fn cumulative_line(cumulative: &[f64], target: f64) -> String {
         y(last) + 4.0
     );
     s
+}
+
+/// The smallest 1, 2 or 5 × 10^k at least `raw`: axis steps people read at a glance.
+fn nice_step(raw: f64) -> f64 {
+    let magnitude = 10f64.powf(raw.max(1.0).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude)
 }
 
 /// A point on the scatter map.
