@@ -297,12 +297,12 @@ impl InfluxWriter {
             };
             match self.post(body).await {
                 Delivery::Delivered => {
-                    self.counters.sent.fetch_add(lines, Ordering::Relaxed);
                     self.remove_oldest_spooled();
+                    self.counters.sent.fetch_add(lines, Ordering::Relaxed);
                 }
                 Delivery::Rejected => {
-                    self.counters.dropped.fetch_add(lines, Ordering::Relaxed);
                     self.remove_oldest_spooled();
+                    self.counters.dropped.fetch_add(lines, Ordering::Relaxed);
                 }
                 Delivery::Retry(after) => {
                     self.schedule_retry(after);
