@@ -2,6 +2,8 @@
 //! Domain logic lives in the crates; this file only parses arguments and dispatches.
 
 mod cli;
+mod config;
+mod daemon;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -9,7 +11,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     cli::init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("netops: cannot start the async runtime: {e}");

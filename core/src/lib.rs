@@ -9,10 +9,13 @@
 //! - [`Event`]: something that happened at one instant (an SNMP trap, a drill injection),
 //!   as opposed to a sampled value.
 //! - [`Secret`]: a credential that never shows in `Debug`, `Display` or serialized output.
+//! - [`scheduler`]: runs periodic jobs spread over their interval, with bounded
+//!   concurrency and cancellation; stable hashing for offsets and `--shard I/N`.
 
 pub mod event;
 pub mod labels;
 pub mod sample;
+pub mod scheduler;
 pub mod secret;
 pub mod sink;
 

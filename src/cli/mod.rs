@@ -3,6 +3,7 @@
 
 mod inventory;
 mod probe;
+mod serve;
 mod snmp;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the collector daemon: poll targets, serve /metrics and on-demand /snmp.
+    Serve(serve::ServeArgs),
     /// Query one SNMP agent, like net-snmp's snmpget and snmpbulkwalk.
     Snmp(snmp::SnmpArgs),
     /// 5G base-station inventory: import CSV files, planners' reports.
@@ -36,6 +39,7 @@ pub enum Command {
 impl Cli {
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
+            Command::Serve(args) => serve::run(args).await,
             Command::Snmp(args) => snmp::run(args).await,
             Command::Inventory(args) => inventory::run(args).await,
             Command::Probe(args) => probe::run(args).await,

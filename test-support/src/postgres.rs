@@ -24,7 +24,10 @@ fn bin_dir() -> PathBuf {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     versions.sort();
-    versions.pop().expect("a PostgreSQL version under /usr/lib/postgresql").join("bin")
+    versions
+        .pop()
+        .expect("a PostgreSQL version under /usr/lib/postgresql")
+        .join("bin")
 }
 
 /// Runs `cmd` as the postgres user when we are root; as ourselves otherwise.
@@ -64,7 +67,14 @@ impl Postgres {
         let out = as_postgres(&bin.join("initdb"))
             .args(["-D"])
             .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
             .output()
             .expect("run initdb");
         assert!(
@@ -85,16 +95,28 @@ impl Postgres {
                 .stderr(Stdio::null()),
         );
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        wait_until("PostgreSQL to accept connections", Duration::from_secs(30), || {
-            Command::new(bin.join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(Stdio::null())
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        });
+        wait_until(
+            "PostgreSQL to accept connections",
+            Duration::from_secs(30),
+            || {
+                Command::new(bin.join("pg_isready"))
+                    .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+                    .stdout(Stdio::null())
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false)
+            },
+        );
         let created = Command::new(bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "netops"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "netops",
+            ])
             .status()
             .expect("run createdb");
         assert!(created.success(), "createdb netops failed on {addr}");

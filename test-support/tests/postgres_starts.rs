@@ -9,6 +9,10 @@ fn throwaway_cluster_answers_psql() {
         .args([&pg.url(), "-tAc", "select 6*7"])
         .output()
         .expect("run psql");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
 }

@@ -1,0 +1,158 @@
+//! The daemon's configuration file (TOML). Parsed strictly (`deny_unknown_fields`), then
+//! validated as a whole: a bad file is refused at start with its path, line or key, and the
+//! reason, and nothing of it is applied.
+
+use netops_collector::config::{
+    AuthConfig, ConfigIssue, PollTarget, SnmpDefaults, TargetConfig, resolve_auths, resolve_targets,
+};
+use netops_collector::sink::influx::InfluxConfig;
+use netops_collector::sink::prometheus::PrometheusConfig;
+use netops_collector::snmp::Credentials;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub snmp: SnmpDefaults,
+    #[serde(default)]
+    pub auths: BTreeMap<String, AuthConfig>,
+    #[serde(default)]
+    pub targets: Vec<TargetConfig>,
+    #[serde(default)]
+    pub sinks: SinksConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address of the HTTP server (`/metrics`, `/snmp`, ...).
+    pub listen: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinksConfig {
+    pub influxdb: Option<InfluxConfig>,
+    pub prometheus: Option<PrometheusConfig>,
+}
+
+/// A validated configuration.
+#[derive(Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub snmp: SnmpDefaults,
+    pub auths: BTreeMap<String, Credentials>,
+    pub targets: Vec<PollTarget>,
+    pub influxdb: Option<InfluxConfig>,
+    pub prometheus: PrometheusConfig,
+}
+
+/// Everything wrong with a config file, one problem per line, each starting with the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct ConfigError(pub Vec<String>);
+
+impl Config {
+    /// The configuration when no file is given: no targets, default listen address.
+    pub fn empty() -> Self {
+        Self::validate(None, ConfigFile::default()).expect("the empty configuration is valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(vec![format!("{shown}: cannot read: {e}")]))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            let position = e
+                .span()
+                .map(|span| line_col(&text, span.start))
+                .map(|(l, c)| format!(":{l}:{c}"))
+                .unwrap_or_default();
+            ConfigError(vec![format!("{shown}{position}: {}", e.message().trim())])
+        })?;
+        Self::validate(Some(path), file)
+    }
+
+    fn validate(path: Option<&Path>, file: ConfigFile) -> Result<Self, ConfigError> {
+        let shown = path.map_or_else(
+            || "(built-in defaults)".to_string(),
+            |p| p.display().to_string(),
+        );
+        let mut issues: Vec<ConfigIssue> = Vec::new();
+        let listen = file
+            .server
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                issues.push(ConfigIssue {
+                    key: "server.listen".into(),
+                    reason: format!(
+                        "{:?} is not an address:port like 127.0.0.1:9464",
+                        file.server.listen
+                    ),
+                })
+            })
+            .ok();
+        let auths = resolve_auths(&file.auths)
+            .map_err(|e| issues.extend(e))
+            .ok();
+        let targets = match &auths {
+            Some(auths) => resolve_targets(&file.snmp, auths, &file.targets)
+                .map_err(|e| issues.extend(e))
+                .ok(),
+            None => None,
+        };
+        if let Some(influx) = &file.sinks.influxdb
+            && let Err(e) = influx.validate()
+        {
+            issues.push(ConfigIssue {
+                key: "sinks.influxdb".into(),
+                reason: e.to_string(),
+            });
+        }
+        let prometheus = file.sinks.prometheus.unwrap_or_default();
+        if let Err(e) = prometheus.validate() {
+            issues.push(ConfigIssue {
+                key: "sinks.prometheus".into(),
+                reason: e.to_string(),
+            });
+        }
+        match (listen, auths, targets) {
+            (Some(listen), Some(auths), Some(targets)) if issues.is_empty() => Ok(Self {
+                listen,
+                snmp: file.snmp,
+                auths,
+                targets,
+                influxdb: file.sinks.influxdb,
+                prometheus,
+            }),
+            _ => Err(ConfigError(
+                issues.iter().map(|i| format!("{shown}: {i}")).collect(),
+            )),
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
