@@ -4,6 +4,7 @@
 mod inventory;
 mod probe;
 mod serve;
+mod sim;
 mod snmp;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Query one SNMP agent, like net-snmp's snmpget and snmpbulkwalk.
     Snmp(snmp::SnmpArgs),
+    /// Simulate many SNMP agents from recordings (snmpsim .snmprec), or record a device.
+    Sim(sim::SimArgs),
     /// 5G base-station inventory: import CSV files, planners' reports.
     Inventory(inventory::InventoryArgs),
     /// Probe hosts with packets (ICMP/ICMPv6 echo, TCP, UDP, SRv6 paths, dual-stack).
@@ -41,6 +44,7 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Snmp(args) => snmp::run(args).await,
+            Command::Sim(args) => sim::run(args).await,
             Command::Inventory(args) => inventory::run(args).await,
             Command::Probe(args) => probe::run(args).await,
         }
