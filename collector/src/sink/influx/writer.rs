@@ -146,7 +146,7 @@ impl InfluxWriter {
                 biased;
                 () = cancel.cancelled() => break,
                 input = self.input.recv() => match input {
-                    Some(input) => self.take(input).await,
+                    Some(input) => self.take(input, &cancel).await,
                     None => break,
                 },
                 () = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
@@ -161,18 +161,17 @@ impl InfluxWriter {
         self.shut_down().await;
     }
 
+    /// Bounded by one request timeout per body still in memory: what is queued is encoded
+    /// and sent once (or spooled behind older bodies, which stay spooled: the spool is
+    /// durable and the next run replays it).
     async fn shut_down(&mut self) {
         self.input.close();
+        let no_replay = CancellationToken::new();
+        no_replay.cancel();
         while let Ok(input) = self.input.try_recv() {
-            self.take(input).await;
+            self.take(input, &no_replay).await;
         }
-        // One last attempt, not bound by the backoff: the server may well be up.
-        self.retry_at = Some(Instant::now());
-        let not_cancelled = CancellationToken::new();
-        self.flush(&not_cancelled).await;
-        if !self.spool.is_empty() {
-            self.replay(&not_cancelled, usize::MAX).await;
-        }
+        self.flush(&no_replay).await;
         tracing::info!(
             spooled_bodies = self.spool.len(),
             spooled_lines = self.spool.lines(),
@@ -193,7 +192,7 @@ impl InfluxWriter {
     }
 
     /// Adds one input to the body under construction, sending bodies as they fill up.
-    async fn take(&mut self, input: Input) {
+    async fn take(&mut self, input: Input, cancel: &CancellationToken) {
         match input {
             Input::Samples(batch) => {
                 for sample in batch.iter() {
@@ -204,7 +203,7 @@ impl InfluxWriter {
                         }
                     }
                     if self.body_full() {
-                        self.flush(&CancellationToken::new()).await;
+                        self.flush(cancel).await;
                     }
                 }
             }
@@ -216,7 +215,7 @@ impl InfluxWriter {
                     }
                 }
                 if self.body_full() {
-                    self.flush(&CancellationToken::new()).await;
+                    self.flush(cancel).await;
                 }
             }
         }
@@ -235,7 +234,7 @@ impl InfluxWriter {
     }
 
     /// Compresses the body under construction and sends it, or spools it behind older
-    /// bodies.
+    /// bodies (then replays some of those if they are due and `cancel` has not fired).
     async fn flush(&mut self, cancel: &CancellationToken) {
         if self.line_count == 0 {
             return;
