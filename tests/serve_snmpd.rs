@@ -274,3 +274,85 @@ fn snmp_endpoint_answers_like_snmp_exporter() {
         "{body}"
     );
 }
+
+/// `[sinks.influxdb]` wiring: what the daemon polls reaches VictoriaMetrics over the
+/// InfluxDB v2 write API, with the same names and labels.
+#[test]
+fn daemon_writes_line_protocol_to_victoriametrics() {
+    require_binary("/usr/bin/victoria-metrics");
+    let snmpd = Snmpd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let vm: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
+    let _victoria = ChildGuard::spawn(
+        "victoria-metrics",
+        Command::new("/usr/bin/victoria-metrics")
+            .arg(format!(
+                "-storageDataPath={}",
+                dir.path().join("vm").display()
+            ))
+            .arg(format!("-httpListenAddr={vm}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    netops_test_support::wait_for_tcp(vm, Duration::from_secs(30));
+    let http: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
+    let config = format!(
+        r#"
+[server]
+listen = "{http}"
+[snmp]
+interval_seconds = 1
+[[targets]]
+name = "lo-agent"
+address = "{v4}"
+modules = ["if_mib"]
+[sinks.influxdb]
+url = "http://{vm}"
+org = "district"
+bucket = "netops"
+token = "influx-token-7c1d"
+flush_interval_seconds = 0.2
+spool_dir = "{spool}"
+"#,
+        v4 = snmpd.v4(),
+        spool = dir.path().join("spool").display()
+    );
+    let config_path = dir.path().join("netops.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let _daemon = ChildGuard::spawn(
+        "netops serve",
+        Command::new(env!("CARGO_BIN_EXE_netops"))
+            .args(["serve", "--config"])
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let query =
+        "/api/v1/query?query=ifHCInOctets_value%7Btarget%3D%22lo-agent%22%2CifName%3D%22lo%22%7D";
+    let mut answer = String::new();
+    wait_until(
+        "line protocol in VictoriaMetrics",
+        Duration::from_secs(60),
+        || {
+            let _ = http_get(vm, "/internal/force_flush");
+            answer = http_get(vm, query).map(|(_, b)| b).unwrap_or_default();
+            answer.contains("\"result\":[{")
+        },
+    );
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let metric = &v["data"]["result"][0]["metric"];
+    assert_eq!(metric["ifDescr"], "lo");
+    assert_eq!(metric["ifIndex"], "1");
+    let value: f64 = v["data"]["result"][0]["value"][1]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(value > 0.0, "lo has traffic: {answer}");
+    let metrics = http_get(http, "/metrics").unwrap().1;
+    assert!(
+        metrics.contains("netops_influx_lines_sent_total "),
+        "{metrics:.3000}"
+    );
+    assert!(!metrics.contains("influx-token-7c1d"));
+}
