@@ -11,7 +11,7 @@
 
 use flate2::read::GzDecoder;
 use netops_collector::sink::influx::{InfluxConfig, InfluxSink};
-use netops_core::{Labels, Sample, Secret, Sink};
+use netops_core::{Event, Labels, Sample, Secret, Severity, Sink};
 use netops_test_support::free_tcp_port;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -199,7 +199,15 @@ async fn request_shape_url_headers_and_gzip_body() {
     let (sink, task) = InfluxSink::spawn(cfg, cancel.clone()).unwrap();
     assert!(!format!("{sink:?}").contains("tok-123"));
     sink.accept(batch(1));
-    wait_for("delivery", || sink.stats().delivered == 1).await;
+    sink.accept_event(&Event {
+        time: UNIX_EPOCH + Duration::from_secs(2),
+        kind: "linkDown".into(),
+        source: "127.0.0.1:1162".into(),
+        severity: Severity::Warning,
+        labels: Labels::new().with("ifIndex", "3"),
+        message: "interface \"ge-0/0/3\" down".into(),
+    });
+    wait_for("delivery", || sink.stats().delivered == 2).await;
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(
@@ -208,7 +216,15 @@ async fn request_shape_url_headers_and_gzip_body() {
     );
     assert_eq!(seen[0].header("authorization"), Some("Token tok-123"));
     assert_eq!(seen[0].header("content-encoding"), Some("gzip"));
-    assert_eq!(seen[0].lines, vec![line(1)]);
+    assert_eq!(
+        seen[0].lines,
+        vec![
+            line(1),
+            "netops_events,ifIndex=3,kind=linkDown,severity=warning,source=127.0.0.1:1162 \
+             message=\"interface \\\"ge-0/0/3\\\" down\" 2000000000"
+                .to_string()
+        ]
+    );
     cancel.cancel();
     task.await.unwrap();
 }

@@ -8,11 +8,13 @@
 //! like a fresh snmp_exporter scrape. Two ways in:
 //! - [`PrometheusSink::replace`]`(key, batch)`: the caller names the source. Unambiguous;
 //!   use it when the producer knows who it is.
-//! - [`Sink::accept`]`(batch)`: the source key is read from the samples, as the values of
-//!   the configured `source_labels` (default `job` and `target`; a missing label reads as
-//!   empty). A batch holding several keys updates each of them. Producers behind the
-//!   generic fan-out must therefore label their samples with those labels, and two
-//!   producers that share a key overwrite each other.
+//! - [`Sink::accept`]`(batch)` on a [`ProducerSink`] handle from
+//!   [`PrometheusSink::producer`]`("snmp")`: the key is the producer's name followed by the
+//!   values of the configured `source_labels` in each sample (default just `target`; a
+//!   missing label reads as empty). A batch holding several targets updates each of them.
+//!   The producer name is what keeps an SNMP poll of router R and a probe of router R,
+//!   both labelled `target="R"`, from replacing each other: give each kind of job its own
+//!   handle. `accept` on the sink itself files batches under the producer name `""`.
 //!
 //! [`PrometheusSink::remove`] forgets a source (a target removed from the config), and
 //! `stale_after_seconds` hides sources that stopped reporting.
@@ -67,7 +69,7 @@ pub struct PrometheusConfig {
 }
 
 fn default_source_labels() -> Vec<String> {
-    vec!["job".to_string(), "target".to_string()]
+    vec!["target".to_string()]
 }
 
 impl Default for PrometheusConfig {
@@ -99,7 +101,8 @@ impl PrometheusConfig {
     }
 }
 
-/// Identifies a source: the values of the source labels, or a caller's own name.
+/// Identifies a source: for batches given to `accept`, the producer's name followed by
+/// the values of the source labels (`["snmp", "r1"]`); for `replace`, the caller's own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceKey(Box<[String]>);
 
@@ -108,19 +111,23 @@ impl SourceKey {
         Self(parts.into_iter().map(Into::into).collect())
     }
 
-    fn of(sample: &Sample, source_labels: &[String]) -> Self {
+    fn of(producer: &str, sample: &Sample, source_labels: &[String]) -> Self {
         Self(
-            source_labels
-                .iter()
-                .map(|l| sample.labels.get(l).unwrap_or_default().to_string())
+            std::iter::once(producer)
+                .chain(
+                    source_labels
+                        .iter()
+                        .map(|l| sample.labels.get(l).unwrap_or_default()),
+                )
+                .map(str::to_string)
                 .collect(),
         )
     }
 
+    /// Whether `sample` belongs to this key (the producer part is the caller's to match).
     fn matches(&self, sample: &Sample, source_labels: &[String]) -> bool {
-        self.0.len() == source_labels.len()
-            && self
-                .0
+        self.0.len() == source_labels.len() + 1
+            && self.0[1..]
                 .iter()
                 .zip(source_labels)
                 .all(|(v, l)| sample.labels.get(l).unwrap_or_default() == v)
@@ -365,27 +372,7 @@ impl Sink for PrometheusSink {
     }
 
     fn accept(&self, batch: Arc<[Sample]>) {
-        let labels = &self.config.source_labels;
-        let Some(first) = batch.first() else {
-            return;
-        };
-        let first_key = SourceKey::of(first, labels);
-        // The usual case: one poll, one source.
-        if batch.iter().all(|s| first_key.matches(s, labels)) {
-            let indices = (0..batch.len() as u32).collect();
-            self.store(first_key, batch, indices);
-            return;
-        }
-        let mut groups: HashMap<SourceKey, Vec<u32>> = HashMap::new();
-        for (i, sample) in batch.iter().enumerate() {
-            groups
-                .entry(SourceKey::of(sample, labels))
-                .or_default()
-                .push(i as u32);
-        }
-        for (key, indices) in groups {
-            self.store(key, batch.clone(), indices);
-        }
+        self.accept_from("", batch);
     }
 
     /// `delivered`: samples taken into the store (each batch counts once, however often it
@@ -395,6 +382,62 @@ impl Sink for PrometheusSink {
             delivered: self.stored.load(Ordering::Relaxed),
             spooled: 0,
             dropped: self.invalid.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A [`Sink`] handle that files every batch under its producer's name; see the module
+/// documentation. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ProducerSink {
+    sink: Arc<PrometheusSink>,
+    producer: Arc<str>,
+}
+
+impl Sink for ProducerSink {
+    fn name(&self) -> &str {
+        "prometheus"
+    }
+
+    fn accept(&self, batch: Arc<[Sample]>) {
+        self.sink.accept_from(&self.producer, batch);
+    }
+
+    fn stats(&self) -> SinkStats {
+        self.sink.stats()
+    }
+}
+
+impl PrometheusSink {
+    /// A handle for one kind of producer (`"snmp"`, `"probe"`).
+    pub fn producer(self: &Arc<Self>, name: impl Into<Arc<str>>) -> ProducerSink {
+        ProducerSink {
+            sink: self.clone(),
+            producer: name.into(),
+        }
+    }
+
+    fn accept_from(&self, producer: &str, batch: Arc<[Sample]>) {
+        let labels = &self.config.source_labels;
+        let Some(first) = batch.first() else {
+            return;
+        };
+        let first_key = SourceKey::of(producer, first, labels);
+        // The usual case: one poll, one source.
+        if batch.iter().all(|s| first_key.matches(s, labels)) {
+            let indices = (0..batch.len() as u32).collect();
+            self.store(first_key, batch, indices);
+            return;
+        }
+        let mut groups: HashMap<SourceKey, Vec<u32>> = HashMap::new();
+        for (i, sample) in batch.iter().enumerate() {
+            groups
+                .entry(SourceKey::of(producer, sample, labels))
+                .or_default()
+                .push(i as u32);
+        }
+        for (key, indices) in groups {
+            self.store(key, batch.clone(), indices);
         }
     }
 }
@@ -713,11 +756,12 @@ mod tests {
 
     #[test]
     fn a_new_poll_replaces_the_previous_poll_of_the_same_target_only() {
-        let sink = PrometheusSink::default();
-        sink.accept(poll("r1", 1.0, &["1", "2"]));
-        sink.accept(poll("r2", 5.0, &["1"]));
+        let sink = Arc::new(PrometheusSink::default());
+        let snmp = sink.producer("snmp");
+        snmp.accept(poll("r1", 1.0, &["1", "2"]));
+        snmp.accept(poll("r2", 5.0, &["1"]));
         // r1's interface 2 disappeared: gone from the exposition, r2 untouched.
-        sink.accept(poll("r1", 3.0, &["1"]));
+        snmp.accept(poll("r1", 3.0, &["1"]));
         assert_eq!(
             text(&sink),
             "# TYPE ifHCInOctets counter\n\
@@ -736,6 +780,27 @@ mod tests {
 
         assert!(sink.remove(SourceKey::new(["snmp", "r1"])));
         assert!(!text(&sink).contains("r1"));
+    }
+
+    #[test]
+    fn producers_of_the_same_target_do_not_replace_each_other() {
+        let sink = Arc::new(PrometheusSink::default());
+        sink.producer("snmp").accept(poll("r1", 1.0, &["1"]));
+        let probe: Arc<[Sample]> = vec![Sample::gauge(
+            "netops_probe_success",
+            Labels::new().with("target", "r1"),
+            1.0,
+            t(),
+        )]
+        .into();
+        sink.producer("probe").accept(probe);
+        assert_eq!(sink.source_count(), 2);
+        let all = text(&sink);
+        assert!(all.contains("ifHCInOctets{"), "{all}");
+        assert!(
+            all.contains("netops_probe_success{target=\"r1\"} 1"),
+            "{all}"
+        );
     }
 
     #[test]
