@@ -29,7 +29,7 @@
 //! keep working. So [`PrometheusSink::encode`] writes format 0.0.4 itself (a small, well
 //! specified format), straight from the stored samples. For consumers that want
 //! OpenMetrics, [`OpenMetricsCollector`] is a prometheus-client
-//! [`Collector`](prometheus_client::collector::Collector) over the same store; there
+//! [`Collector`] over the same store; there
 //! counters get the `_total` suffix OpenMetrics requires (and names already ending in
 //! `_total` are not doubled).
 

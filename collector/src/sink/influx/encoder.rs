@@ -408,4 +408,72 @@ mod tests {
         assert_eq!(outcome.skipped, 1);
         insta::assert_snapshot!(String::from_utf8(out).unwrap());
     }
+
+    /// A reader of our own output that follows the line-protocol unescaping rules: `\`
+    /// before one of `specials` yields that character, any other backslash is literal.
+    fn read_escaped<'a>(s: &'a str, specials: &[char], stops: &[char]) -> (String, &'a str) {
+        let mut out = String::new();
+        let mut chars = s.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '\\' {
+                if let Some(&(_, next)) = chars.peek() {
+                    if specials.contains(&next) {
+                        out.push(next);
+                        chars.next();
+                        continue;
+                    }
+                }
+                out.push(c);
+            } else if stops.contains(&c) {
+                return (out, &s[i..]);
+            } else {
+                out.push(c);
+            }
+        }
+        (out, "")
+    }
+
+    /// (measurement, tags, value text, timestamp text)
+    fn parse_line(line: &str) -> (String, Vec<(String, String)>, String, String) {
+        let tag_specials = [',', '=', ' ', '\\'];
+        let (measurement, mut rest) = read_escaped(line, &[',', ' ', '\\'], &[',', ' ']);
+        let mut tags = Vec::new();
+        while let Some(after_comma) = rest.strip_prefix(',') {
+            let (key, r) = read_escaped(after_comma, &tag_specials, &['=']);
+            let (value, r) = read_escaped(&r[1..], &tag_specials, &[',', ' ']);
+            tags.push((key, value));
+            rest = r;
+        }
+        let fields = rest.strip_prefix(" value=").expect("field set");
+        let (value, timestamp) = fields.split_once(' ').expect("timestamp");
+        (measurement, tags, value.to_string(), timestamp.to_string())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_reads_back_exactly(
+            name in "[^#\\n\\r][^\\n\\r]{0,12}",
+            labels in proptest::collection::btree_map("[^\\n\\r]{1,8}", "[^\\n\\r]{1,8}", 0..5),
+            value in proptest::num::f64::NORMAL | proptest::num::f64::ZERO,
+            nanos in 0u64..4_000_000_000_000_000_000,
+        ) {
+            let sample = Sample::gauge(
+                name.clone(),
+                labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                value,
+                UNIX_EPOCH + Duration::from_nanos(nanos),
+            );
+            let mut out = Vec::new();
+            encode_sample(&mut out, &sample).expect("encodable");
+            let text = String::from_utf8(out).expect("UTF-8");
+            let body = text.strip_suffix('\n').expect("one line");
+            proptest::prop_assert!(!body.contains('\n'));
+            let (m, tags, v, ts) = parse_line(body);
+            proptest::prop_assert_eq!(m, name);
+            let want: Vec<(String, String)> = labels.into_iter().collect();
+            proptest::prop_assert_eq!(tags, want);
+            proptest::prop_assert_eq!(v.parse::<f64>().expect("float"), value);
+            proptest::prop_assert_eq!(ts, nanos.to_string());
+        }
+    }
 }

@@ -281,7 +281,7 @@ impl InfluxWriter {
             if cancel.is_cancelled() {
                 return;
             }
-            let Some(read) = self.spool.read_oldest() else {
+            let Some(read) = blocking(|| self.spool.read_oldest()) else {
                 break;
             };
             let lines = self.spool.oldest().map_or(0, |e| e.lines);
@@ -333,7 +333,7 @@ impl InfluxWriter {
             );
             self.counters.dropped.fetch_add(lines, Ordering::Relaxed);
         } else {
-            match self.spool.push(body, lines) {
+            match blocking(|| self.spool.push(body, lines)) {
                 Ok(evicted) => {
                     self.counters.spooled.fetch_add(lines, Ordering::Relaxed);
                     if evicted.lines > 0 {
@@ -363,7 +363,7 @@ impl InfluxWriter {
     }
 
     fn remove_oldest_spooled(&mut self) {
-        if let Err(e) = self.spool.remove_oldest() {
+        if let Err(e) = blocking(|| self.spool.remove_oldest()) {
             // The body was delivered (or given up); if the file stays, a restart would send
             // it twice. Nothing better to do than say so.
             tracing::error!(error = %e, "cannot delete delivered influx body from the spool");
@@ -413,6 +413,16 @@ impl InfluxWriter {
             tracing::debug!(%status, answer = %text, "influx server rejected a body; dropping it");
         }
         Delivery::Rejected
+    }
+}
+
+/// Runs spool file I/O (which syncs to disk) without stalling the other tasks of a
+/// multi-threaded runtime; on a current-thread runtime there is no other worker to hand
+/// them to, so it just runs.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
