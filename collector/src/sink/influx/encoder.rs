@@ -416,12 +416,12 @@ mod tests {
         let mut chars = s.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             if c == '\\' {
-                if let Some(&(_, next)) = chars.peek() {
-                    if specials.contains(&next) {
-                        out.push(next);
-                        chars.next();
-                        continue;
-                    }
+                if let Some(&(_, next)) = chars.peek()
+                    && specials.contains(&next)
+                {
+                    out.push(next);
+                    chars.next();
+                    continue;
                 }
                 out.push(c);
             } else if stops.contains(&c) {
