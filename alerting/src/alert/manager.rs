@@ -64,6 +64,16 @@ pub struct AlertManager {
     config: ManagerConfig,
     alerts: BTreeMap<String, Alert>,
     last_eval: HashMap<String, i64>,
+    /// Changes not yet written because the store failed; retried at the next tick so the
+    /// database catches up instead of silently missing an update.
+    unsaved: Unsaved,
+}
+
+#[derive(Debug, Default)]
+struct Unsaved {
+    changed: BTreeSet<String>,
+    removed: Vec<String>,
+    history: Vec<HistoryEvent>,
 }
 
 /// `rule_id` of each rule in a group: its name, `#2`, `#3`… for repeats.
@@ -120,6 +130,7 @@ impl AlertManager {
             config,
             alerts,
             last_eval: HashMap::new(),
+            unsaved: Unsaved::default(),
         })
     }
 
@@ -142,16 +153,19 @@ impl AlertManager {
     pub async fn tick(&mut self, now: SystemTime) -> Result<TickReport, AlertError> {
         let t = crate::time::to_millis(now);
         let mut report = TickReport::default();
-        let mut changed: BTreeSet<String> = BTreeSet::new();
-        let mut removed: Vec<String> = Vec::new();
-        let mut history: Vec<HistoryEvent> = Vec::new();
+        let Unsaved {
+            mut changed,
+            mut removed,
+            mut history,
+        } = std::mem::take(&mut self.unsaved);
         let groups = std::mem::take(&mut self.rules.groups);
         for group in &groups {
             let interval = duration_millis(group.interval);
             let due = self
                 .last_eval
                 .get(&group.name)
-                .is_none_or(|&last| t - last >= interval);
+                // A clock that jumped back must not stall evaluation until it catches up.
+                .is_none_or(|&last| t - last >= interval || t < last);
             if !due {
                 continue;
             }
@@ -188,9 +202,20 @@ impl AlertManager {
         }
         self.rules.groups = groups;
         self.notify(t, &mut changed, &mut report).await;
+        // Across retried saves a key may be both removed and changed: what is in memory now
+        // wins (upsert if it exists, delete if not).
+        changed.retain(|k| self.alerts.contains_key(k));
+        removed.retain(|k| !self.alerts.contains_key(k));
         let changed_alerts: Vec<&Alert> =
             changed.iter().filter_map(|k| self.alerts.get(k)).collect();
-        self.store.save(&changed_alerts, &removed, &history).await?;
+        if let Err(e) = self.store.save(&changed_alerts, &removed, &history).await {
+            self.unsaved = Unsaved {
+                changed,
+                removed,
+                history,
+            };
+            return Err(e);
+        }
         Ok(report)
     }
 

@@ -72,15 +72,33 @@ impl Template {
     }
 }
 
-/// Formats a sample value the way Go's `%v` prints a float64 in Prometheus templates
-/// (shortest representation; `+Inf`, `-Inf`, `NaN`).
+/// Formats a sample value the way Prometheus' Go templates print a float64 (`%v`, that is
+/// `strconv.FormatFloat(v, 'g', -1, 64)`): shortest digits, exponent form when the decimal
+/// exponent is below -4 or at least 6 (`1e+06`, `1.5e-05`), `+Inf`, `-Inf`, `NaN`.
 pub fn format_value(v: f64) -> String {
     if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
     } else {
         format!("{v}")
     }
@@ -120,5 +138,26 @@ mod tests {
                 .unwrap_err()
                 .contains("unclosed")
         );
+    }
+
+    #[test]
+    fn values_print_as_go_does() {
+        // fmt.Println in Go for each of these values.
+        for (v, want) in [
+            (3.0, "3"),
+            (0.96, "0.96"),
+            (123456.0, "123456"),
+            (1e6, "1e+06"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.000015, "1.5e-05"),
+            (-2.5e-7, "-2.5e-07"),
+            (1.5e300, "1.5e+300"),
+            (0.0, "0"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(format_value(v), want, "{v}");
+        }
     }
 }
