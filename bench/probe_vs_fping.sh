@@ -12,7 +12,7 @@
 # probes/s, and per tool the mean of the per-target median RTTs and its error against
 # injected RTT + base.
 #
-# Usage: bash bench/probe_vs_fping.sh   (env: N=200 COUNT=5 DELAY_MS=5 INTERVAL_MS=20)
+# Usage: bash bench/probe_vs_fping.sh   (env: N=200 COUNT=5 DELAY_MS=5 INTERVAL_MS=20 FPING_I=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,10 @@ N=${N:-200}
 COUNT=${COUNT:-5}
 DELAY_MS=${DELAY_MS:-5}
 INTERVAL_MS=${INTERVAL_MS:-20}
+# fping's global gap between any two probes (its -i; default 10, 1 is the usual fast
+# setting, 0 lets root send as fast as it can). netops has no global gap: it staggers the
+# targets' rounds over one per-target interval.
+FPING_I=${FPING_I:-1}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root (network namespaces, TAP devices)" >&2; exit 2; }
@@ -53,6 +57,7 @@ start_wire() {
   local delay=$1
   [ -n "$WIRE_PID" ] && { kill "$WIRE_PID"; wait "$WIRE_PID" 2>/dev/null || true; }
   mkfifo "$WORK/ready.$delay"
+  # (EIO on writes until the far TAP is up is expected and harmless.)
   "$WIRE" --a "$P:tap0" --b "$T:tap0" --delay-ab-ms "$delay" --delay-ba-ms "$delay" >"$WORK/ready.$delay" &
   WIRE_PID=$!
   read -r line <"$WORK/ready.$delay"
@@ -87,20 +92,20 @@ fping_mean_median() {
       if (m == 0) next
       med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
       sum += med; cnt++; delete a
-    } END { if (cnt) printf "%.4f %d", sum / cnt, cnt; else print "nan 0" }' "$1"
+    } END { if (cnt) printf "%.4f %d\n", sum / cnt, cnt; else print "nan 0" }' "$1"
 }
 netops_mean_median() {
-  grep -o '"median":[0-9.]*' "$1" | cut -d: -f2 | awk '{ s += $1; c++ } END { if (c) printf "%.4f %d", s / c, c; else print "nan 0" }'
+  grep -o '"median":[0-9.]*' "$1" | cut -d: -f2 | awk '{ s += $1; c++ } END { if (c) printf "%.4f %d\n", s / c, c; else print "nan 0" }'
 }
 
 run_fping() { # out-file
-  ip netns exec "$P" fping -q -C "$COUNT" -p "$INTERVAL_MS" -i 1 -t 1000 "${TARGETS[@]}" 2>"$1" >/dev/null || true
+  ip netns exec "$P" fping -q -C "$COUNT" -p "$INTERVAL_MS" -i "$FPING_I" -t 1000 "${TARGETS[@]}" 2>"$1" >/dev/null || true
 }
 run_netops() { # out-file
   ip netns exec "$P" "$NETOPS" probe icmp -c "$COUNT" -i "${INTERVAL_MS}ms" -t 1s -o json "${TARGETS[@]}" >"$1" || true
 }
 
-echo "testbed: $N IPv4 targets, $COUNT probes each, ${INTERVAL_MS} ms per-target interval, wire delay ${DELAY_MS} ms each way"
+echo "testbed: $N IPv4 targets, $COUNT probes each, ${INTERVAL_MS} ms per-target interval, wire delay ${DELAY_MS} ms each way, fping -i $FPING_I"
 
 # Base: the wire with no delay (one round each, medians over all targets).
 start_wire 0

@@ -220,13 +220,21 @@ pub async fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // Rounds start staggered over one interval, so N targets get one probe every
+    // interval/N instead of N probes at once (bursts would queue on the path and show up
+    // as RTT), the way fping spreads its probes.
     let mut set = JoinSet::new();
+    let total = u32::try_from(jobs.len()).unwrap_or(u32::MAX).max(1);
     for (i, job) in jobs.into_iter().enumerate() {
         let spec = RoundSpec {
             port: job.port,
             ..spec.clone()
         };
-        set.spawn(async move { (i, job.prober.round(&job.target, &spec).await) });
+        let stagger = spec.interval / total * u32::try_from(i).unwrap_or(u32::MAX);
+        set.spawn(async move {
+            tokio::time::sleep(stagger).await;
+            (i, job.prober.round(&job.target, &spec).await)
+        });
     }
     let mut results: Vec<(usize, RoundResult)> = Vec::new();
     while let Some(joined) = set.join_next().await {
