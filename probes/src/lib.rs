@@ -10,7 +10,8 @@
 //!   CAP_NET_RAW allows, else an unprivileged ICMP datagram socket.
 //! - [`prober`]: the [`Prober`] trait and one file per prober (`icmp`, `tcp`, `udp`, `srv6`).
 //! - [`stats`]: [`RoundStats`] of a round; [`metrics`]: the `netops_probe_*` samples and the
-//!   RTT histogram; [`blackbox`]: blackbox_exporter-compatible `probe_*` samples;
+//!   RTT histogram ([`metrics::RoundRecorder`] keeps one per series for the daemon);
+//!   [`blackbox`]: blackbox_exporter-compatible `probe_*` samples;
 //!   [`dualstack`]: ports answering on one family only.
 //!
 //! Why not `pnet`: it cannot send hand-built IPv6 packets (libpnet #344), which SRv6 probes

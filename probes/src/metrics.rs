@@ -126,6 +126,25 @@ impl RttHistogram {
     }
 }
 
+/// What the daemon keeps per probe job: one [`RttHistogram`] per series, so each round
+/// yields its gauges plus the cumulative histogram in one call.
+#[derive(Debug, Default)]
+pub struct RoundRecorder {
+    histograms: std::collections::HashMap<Labels, RttHistogram>,
+}
+
+impl RoundRecorder {
+    /// Folds the round into its series' histogram; returns every sample of the series.
+    pub fn record(&mut self, r: &RoundResult, time: SystemTime) -> Vec<Sample> {
+        let labels = round_labels(r);
+        let mut out = round_samples(r, time);
+        let h = self.histograms.entry(labels.clone()).or_default();
+        h.observe_round(r);
+        out.extend(h.samples(&labels, time));
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +222,25 @@ mod tests {
             6.0
         );
         assert!((find(&s, "netops_probe_rtt_seconds_sum").unwrap().value - 18.01).abs() < 1e-9);
+    }
+
+    #[test]
+    fn recorder_keeps_one_histogram_per_series() {
+        let mut rec = RoundRecorder::default();
+        let a = result(&[1, 2], 2, ProbePath::Plain);
+        let b = result(&[3], 1, ProbePath::Srv6(vec!["fc00::1".parse().unwrap()]));
+        rec.record(&a, SystemTime::UNIX_EPOCH);
+        rec.record(&b, SystemTime::UNIX_EPOCH);
+        let s = rec.record(&a, SystemTime::UNIX_EPOCH);
+        let count = s
+            .iter()
+            .find(|x| x.name == "netops_probe_rtt_seconds_count")
+            .unwrap();
+        assert_eq!(
+            count.value, 4.0,
+            "two rounds of two RTTs on the plain series only"
+        );
+        assert_eq!(count.labels.get("path"), Some("plain"));
+        assert!(s.iter().any(|x| x.name == "netops_probe_success"));
     }
 }
