@@ -16,6 +16,10 @@
 //!
 //! Why not `pnet`: it cannot send hand-built IPv6 packets (libpnet #344), which SRv6 probes
 //! need, and it has no async I/O; socket2 + `AsyncFd` gives both with less code.
+//!
+//! `unsafe`: one block, registering a socket2 socket with tokio (`socket::register`, sound
+//! because the socket owns its descriptor); the test wire binary has two more (TAP ioctl,
+//! SCHED_FIFO). Everything else, including cmsg parsing, goes through safe nix/socket2 APIs.
 
 pub mod blackbox;
 pub mod dualstack;
