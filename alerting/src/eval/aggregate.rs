@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 struct Group {
     sum: f64,
+    mean: f64,
     count: usize,
     min: f64,
     max: f64,
@@ -23,12 +24,21 @@ pub(super) fn aggregate(ctx: &Ctx<'_>, agg: &AggregateExpr) -> Result<Value, Eva
         let key = grouping_key(&e.labels, agg.modifier.as_ref());
         let g = groups.entry(key).or_insert(Group {
             sum: 0.0,
+            mean: 0.0,
             count: 0,
             min: e.value,
             max: e.value,
         });
         g.sum += e.value;
         g.count += 1;
+        // Prometheus' running mean, for bit-identical results (see functions.rs).
+        let n = g.count as f64;
+        let inf_stays = g.mean.is_infinite()
+            && ((e.value.is_infinite() && (g.mean > 0.0) == (e.value > 0.0))
+                || (!e.value.is_infinite() && !e.value.is_nan()));
+        if !inf_stays {
+            g.mean += e.value / n - g.mean / n;
+        }
         // As Prometheus: a NaN is replaced by any number that follows.
         if e.value < g.min || g.min.is_nan() {
             g.min = e.value;
@@ -41,7 +51,7 @@ pub(super) fn aggregate(ctx: &Ctx<'_>, agg: &AggregateExpr) -> Result<Value, Eva
     for (labels, g) in groups {
         let value = match op.as_str() {
             "sum" => g.sum,
-            "avg" => g.sum / g.count as f64,
+            "avg" => g.mean,
             "count" => g.count as f64,
             "min" => g.min,
             "max" => g.max,

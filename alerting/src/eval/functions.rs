@@ -32,8 +32,8 @@ pub(super) fn call(ctx: &Ctx<'_>, call: &Call) -> Result<Value, EvalError> {
             "rate" => extrapolated_rate(points, start, end, range_secs, true, true),
             "increase" => extrapolated_rate(points, start, end, range_secs, true, false),
             "irate" => instant_rate(points),
-            "avg_over_time" => Some(points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64),
-            "sum_over_time" => Some(points.iter().map(|p| p.1).sum()),
+            "avg_over_time" => Some(incremental_mean(points.iter().map(|p| p.1))),
+            "sum_over_time" => Some(kahan_sum(points.iter().map(|p| p.1))),
             "count_over_time" => Some(points.len() as f64),
             "min_over_time" => points.iter().map(|p| p.1).reduce(min_nan),
             "max_over_time" => points.iter().map(|p| p.1).reduce(max_nan),
@@ -47,6 +47,46 @@ pub(super) fn call(ctx: &Ctx<'_>, call: &Call) -> Result<Value, EvalError> {
         }
     }
     Ok(Value::Vector(out))
+}
+
+/// One step of Kahan–Neumaier compensated summation, as Prometheus' `kahanSumInc`.
+fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
+/// `sum_over_time` as Prometheus computes it (compensated), so results agree to the bit.
+fn kahan_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut c) = (0.0, 0.0);
+    for v in values {
+        (sum, c) = kahan_inc(v, sum, c);
+    }
+    sum + c
+}
+
+/// `avg_over_time` as Prometheus computes it: a compensated running mean, which cannot
+/// overflow where a plain sum would.
+fn incremental_mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut mean, mut c, mut count) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for v in values {
+        count += 1.0;
+        if mean.is_infinite() {
+            // Inf stays Inf unless a NaN or an opposite Inf comes along.
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        (mean, c) = kahan_inc(v / count - mean / count, mean, c);
+    }
+    if mean.is_infinite() { mean } else { mean + c }
 }
 
 /// Prometheus' min_over_time: NaN only wins when everything is NaN.
@@ -105,10 +145,13 @@ fn extrapolated_rate(
     } else {
         average_between / 2.0
     };
-    result *= extrapolate_to / sampled_interval;
+    // The same operation order as Prometheus (one factor, then one multiplication), so
+    // results agree to the last bit, not just approximately.
+    let mut factor = extrapolate_to / sampled_interval;
     if is_rate {
-        result /= range_secs;
+        factor /= range_secs;
     }
+    result *= factor;
     Some(result)
 }
 
