@@ -3,7 +3,7 @@
 //! counter resets add the pre-reset value, and the result is extrapolated towards the
 //! window edges (but not past where the counter would have been zero).
 
-use super::{Ctx, Element, METRIC_NAME, Value, drop_name, err};
+use super::{Ctx, Element, METRIC_NAME, Value, err};
 use crate::error::EvalError;
 use netops_core::Labels;
 use promql_parser::label::MatchOp;
@@ -27,7 +27,7 @@ pub(super) fn call(ctx: &Ctx<'_>, call: &Call) -> Result<Value, EvalError> {
     let (start, end, series) = ctx.range(&ms.vs, ms.range);
     let range_secs = ms.range.as_secs_f64();
     let mut out = Vec::new();
-    for (labels, points) in series {
+    for (_name, labels, points) in series {
         let value = match name {
             "rate" => extrapolated_rate(points, start, end, range_secs, true, true),
             "increase" => extrapolated_rate(points, start, end, range_secs, true, false),
@@ -40,8 +40,9 @@ pub(super) fn call(ctx: &Ctx<'_>, call: &Call) -> Result<Value, EvalError> {
             other => return err(format!("function `{other}` is not supported yet")),
         };
         if let Some(value) = value {
+            // The stored label set has no `__name__`: functions drop it anyway.
             out.push(Element {
-                labels: drop_name(&labels),
+                labels: labels.clone(),
                 value,
             });
         }

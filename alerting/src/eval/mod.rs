@@ -102,8 +102,9 @@ struct Ctx<'a> {
     lookback_ms: i64,
 }
 
-/// Series selected by a selector: label set with `__name__`, and its points.
-type Selected<'a> = Vec<(Labels, &'a [(i64, f64)])>;
+/// Series selected by a selector: metric name, label set (without `__name__`), points.
+/// Borrowed, so that range functions (which drop the name anyway) never copy labels.
+type Selected<'a> = Vec<(&'a str, &'a Labels, &'a [(i64, f64)])>;
 
 impl<'a> Ctx<'a> {
     fn eval(&self, expr: &Expr) -> Result<Value, EvalError> {
@@ -155,14 +156,10 @@ impl<'a> Ctx<'a> {
                     .filter(|m| m.name != METRIC_NAME)
                     .all(|m| m.is_match(labels.get(&m.name).unwrap_or("")));
                 if ok {
-                    out.push((
-                        labels.clone().with(METRIC_NAME, name.as_str()),
-                        points.as_slice(),
-                    ));
+                    out.push((name.as_str(), labels, points.as_slice()));
                 }
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
@@ -179,14 +176,17 @@ impl<'a> Ctx<'a> {
     fn instant(&self, vs: &VectorSelector) -> Vec<Element> {
         let te = self.t - Self::offset_ms(vs);
         let mut out = Vec::new();
-        for (labels, points) in self.select(vs) {
+        for (name, labels, points) in self.select(vs) {
             let idx = points.partition_point(|p| p.0 <= te);
             if idx == 0 {
                 continue;
             }
             let (ts, v) = points[idx - 1];
             if ts >= te - self.lookback_ms {
-                out.push(Element { labels, value: v });
+                out.push(Element {
+                    labels: labels.clone().with(METRIC_NAME, name),
+                    value: v,
+                });
             }
         }
         out
@@ -200,10 +200,10 @@ impl<'a> Ctx<'a> {
         let out = self
             .select(vs)
             .into_iter()
-            .filter_map(|(labels, points)| {
+            .filter_map(|(name, labels, points)| {
                 let lo = points.partition_point(|p| p.0 < start);
                 let hi = points.partition_point(|p| p.0 <= end);
-                (hi > lo).then(|| (labels, &points[lo..hi]))
+                (hi > lo).then(|| (name, labels, &points[lo..hi]))
             })
             .collect();
         (start, end, out)

@@ -25,12 +25,15 @@ pub struct SeriesMap {
 impl SeriesMap {
     fn insert(&mut self, s: &Sample) {
         let ts = to_millis(s.time);
-        let points = self
-            .by_name
-            .entry(s.name.clone())
-            .or_default()
-            .entry(s.labels.clone())
-            .or_default();
+        // Look up before inserting: the name and labels are cloned only for a new series.
+        let series = match self.by_name.get_mut(&s.name) {
+            Some(series) => series,
+            None => self.by_name.entry(s.name.clone()).or_default(),
+        };
+        let points = match series.get_mut(&s.labels) {
+            Some(points) => points,
+            None => series.entry(s.labels.clone()).or_default(),
+        };
         // Samples almost always arrive in order: the common case is a push at the end.
         match points.last() {
             Some(&(last, _)) if last < ts => points.push((ts, s.value)),
