@@ -186,6 +186,21 @@ mod tests {
     }
 
     #[test]
+    fn accept_does_not_wait_for_an_evaluation_in_progress() {
+        let store = Arc::new(SampleStore::new(Duration::from_secs(60)));
+        // An evaluation holds the window for as long as it runs…
+        let window = store.window(0);
+        // …and a poller's accept still returns (a deadlock here would hang the test).
+        let s2 = store.clone();
+        std::thread::spawn(move || s2.accept(vec![s("x", 1, 1.0)].into()))
+            .join()
+            .unwrap();
+        assert_eq!(window.series_count(), 0);
+        drop(window);
+        assert_eq!(store.window(1).series_count(), 1);
+    }
+
+    #[test]
     fn full_queue_drops_and_counts() {
         let store = SampleStore::new(Duration::from_secs(60)).with_max_pending_batches(1);
         store.accept(vec![s("x", 1, 1.0)].into());
