@@ -258,6 +258,7 @@ impl AlertManager {
                 Some(a) if a.state != AlertState::Resolved => {
                     a.value = value;
                     a.annotations = annotations;
+                    a.keep_firing_since = None;
                 }
                 _ => {
                     // New, or coming back after a resolution: a new alert, as Prometheus does.
@@ -273,6 +274,7 @@ impl AlertManager {
                             active_at: t,
                             fired_at: None,
                             resolved_at: None,
+                            keep_firing_since: None,
                             last_sent_at: None,
                             generator_url: self.generator_url(&rule.expr_text),
                         },
@@ -301,6 +303,7 @@ impl AlertManager {
             t,
         } = *ctx;
         let hold = duration_millis(rule.hold);
+        let keep_firing_for = duration_millis(rule.keep_firing_for);
         let retention = duration_millis(self.config.resolved_retention);
         let keys: Vec<String> = self
             .alerts
@@ -320,6 +323,14 @@ impl AlertManager {
                         removed.push(key);
                     }
                     AlertState::Firing => {
+                        // keep_firing_for: stay firing for a while after the condition
+                        // stopped, measured from the first evaluation that missed it.
+                        let since = *a.keep_firing_since.get_or_insert(t);
+                        if t - since < keep_firing_for {
+                            changed.insert(key);
+                            continue;
+                        }
+                        a.keep_firing_since = None;
                         a.state = AlertState::Resolved;
                         a.resolved_at = Some(t);
                         history.push(event(&key, a, "resolved", t));

@@ -56,6 +56,8 @@ pub struct Alert {
     pub active_at: i64,
     pub fired_at: Option<i64>,
     pub resolved_at: Option<i64>,
+    /// Since when a firing alert's condition has been absent (`keep_firing_for`).
+    pub keep_firing_since: Option<i64>,
     /// When notifiers were last told about it.
     pub last_sent_at: Option<i64>,
     /// Link back to the rule (`generatorURL` in Alertmanager).

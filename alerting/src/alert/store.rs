@@ -32,6 +32,7 @@ const SCHEMA: &[&str] = &[
         active_at BIGINT NOT NULL,
         fired_at BIGINT,
         resolved_at BIGINT,
+        keep_firing_since BIGINT,
         last_sent_at BIGINT,
         generator_url TEXT NOT NULL
     )",
@@ -110,7 +111,7 @@ impl AlertStore {
     pub async fn load(&self) -> Result<Vec<Alert>, AlertError> {
         let rows = sqlx::query(
             "SELECT group_name, rule_id, labels, annotations, state, value, active_at, fired_at,
-                    resolved_at, last_sent_at, generator_url, id
+                    resolved_at, last_sent_at, generator_url, id, keep_firing_since
              FROM alert_state ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -136,13 +137,15 @@ impl AlertStore {
             let annotations = serde_json::to_string(&a.annotations).unwrap_or_default();
             sqlx::query(
                 "INSERT INTO alert_state (id, group_name, alertname, labels, annotations, state,
-                     value, active_at, fired_at, resolved_at, last_sent_at, generator_url, rule_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     value, active_at, fired_at, resolved_at, last_sent_at, generator_url, rule_id,
+                     keep_firing_since)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                  ON CONFLICT (id) DO UPDATE SET annotations = excluded.annotations,
                      state = excluded.state, value = excluded.value,
                      active_at = excluded.active_at, fired_at = excluded.fired_at,
                      resolved_at = excluded.resolved_at, last_sent_at = excluded.last_sent_at,
-                     generator_url = excluded.generator_url",
+                     generator_url = excluded.generator_url,
+                     keep_firing_since = excluded.keep_firing_since",
             )
             .bind(a.key())
             .bind(a.group.clone())
@@ -157,6 +160,7 @@ impl AlertStore {
             .bind(a.last_sent_at)
             .bind(a.generator_url.clone())
             .bind(a.rule_id.clone())
+            .bind(a.keep_firing_since)
             .execute(&mut *tx)
             .await
             .map_err(store_err("upsert alert_state"))?;
@@ -248,6 +252,7 @@ fn row_to_alert(r: &AnyRow) -> Result<Alert, AlertError> {
             active_at: r.try_get("active_at")?,
             fired_at: r.try_get("fired_at")?,
             resolved_at: r.try_get("resolved_at")?,
+            keep_firing_since: r.try_get("keep_firing_since")?,
             last_sent_at: r.try_get("last_sent_at")?,
             generator_url: text("generator_url")?,
         })

@@ -80,6 +80,8 @@ pub struct AlertRule {
     pub expr: Expr,
     /// How long the condition must hold before pending becomes firing.
     pub hold: Duration,
+    /// How long a firing alert keeps firing after the condition stopped (flap damping).
+    pub keep_firing_for: Duration,
     /// Extra labels (templated with `$labels` / `$value`).
     pub labels: BTreeMap<String, Template>,
     pub annotations: BTreeMap<String, Template>,
@@ -210,15 +212,16 @@ fn parse_rule(path: &str, group: &str, index: usize, r: RawRule) -> Result<Alert
             "alert name {name:?} is not a valid metric name"
         )));
     }
-    if r.keep_firing_for.is_some() {
-        return Err(err("`keep_firing_for` is not supported yet".into()));
-    }
     let expr = promql_parser::parser::parse(&r.expr)
         .map_err(|e| err(format!("expr {:?}: {e}", r.expr)))?;
     support::check(&expr).map_err(|e| err(e.to_string()))?;
     let hold = match &r.for_ {
         None => Duration::ZERO,
         Some(s) => parse_duration(s).map_err(|e| err(format!("for {s:?}: {e}")))?,
+    };
+    let keep_firing_for = match &r.keep_firing_for {
+        None => Duration::ZERO,
+        Some(s) => parse_duration(s).map_err(|e| err(format!("keep_firing_for {s:?}: {e}")))?,
     };
     let mut labels = BTreeMap::new();
     for (k, v) in r.labels {
@@ -241,6 +244,7 @@ fn parse_rule(path: &str, group: &str, index: usize, r: RawRule) -> Result<Alert
         expr_text: r.expr,
         expr,
         hold,
+        keep_firing_for,
         labels,
         annotations,
     })
