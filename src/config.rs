@@ -8,6 +8,9 @@ use netops_collector::config::{
 use netops_collector::sink::influx::InfluxConfig;
 use netops_collector::sink::prometheus::PrometheusConfig;
 use netops_collector::snmp::Credentials;
+use netops_core::Secret;
+use netops_probes::blackbox::BlackboxModule;
+use netops_probes::config::{ProbeDefaults, ProbePlan, ProbeTargetConfig, resolve_probe_targets};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,6 +31,24 @@ pub struct ConfigFile {
     pub targets: Vec<TargetConfig>,
     #[serde(default)]
     pub sinks: SinksConfig,
+    #[serde(default)]
+    pub probes: ProbeDefaults,
+    #[serde(default)]
+    pub probe_targets: Vec<ProbeTargetConfig>,
+    #[serde(default)]
+    pub blackbox_modules: BTreeMap<String, BlackboxModule>,
+    pub traps: Option<TrapsConfig>,
+}
+
+/// `[traps]`: the SNMP trap/inform listener.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrapsConfig {
+    /// UDP address, e.g. "0.0.0.0:162" (needs root or CAP_NET_BIND_SERVICE below 1024).
+    pub listen: String,
+    /// Accepted v1/v2c communities; empty accepts any (and says so in the log).
+    #[serde(default)]
+    pub communities: Vec<Secret>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +82,10 @@ pub struct Config {
     pub targets: Vec<PollTarget>,
     pub influxdb: Option<InfluxConfig>,
     pub prometheus: PrometheusConfig,
+    pub probe_targets: Vec<ProbePlan>,
+    pub blackbox_modules: BTreeMap<String, BlackboxModule>,
+    /// Trap listener address and accepted communities.
+    pub traps: Option<(SocketAddr, Vec<String>)>,
 }
 
 /// Everything wrong with a config file, one problem per line, each starting with the file.
@@ -126,6 +151,41 @@ impl Config {
                 reason: e.to_string(),
             });
         }
+        let probe_targets = resolve_probe_targets(&file.probes, &file.probe_targets)
+            .map_err(|e| {
+                issues.extend(e.into_iter().map(|i| ConfigIssue {
+                    key: i.key,
+                    reason: i.reason,
+                }))
+            })
+            .unwrap_or_default();
+        for (name, module) in &file.blackbox_modules {
+            if !(module.timeout_seconds.is_finite() && module.timeout_seconds > 0.0) {
+                issues.push(ConfigIssue {
+                    key: format!("blackbox_modules.{name}.timeout_seconds"),
+                    reason: "must be more than 0".into(),
+                });
+            }
+        }
+        let traps = match &file.traps {
+            None => None,
+            Some(t) => match t.listen.parse::<SocketAddr>() {
+                Ok(addr) => Some((
+                    addr,
+                    t.communities
+                        .iter()
+                        .map(|c| c.expose().to_string())
+                        .collect(),
+                )),
+                Err(_) => {
+                    issues.push(ConfigIssue {
+                        key: "traps.listen".into(),
+                        reason: format!("{:?} is not an address:port like 0.0.0.0:162", t.listen),
+                    });
+                    None
+                }
+            },
+        };
         let prometheus = file.sinks.prometheus.unwrap_or_default();
         if let Err(e) = prometheus.validate() {
             issues.push(ConfigIssue {
@@ -141,6 +201,9 @@ impl Config {
                 targets,
                 influxdb: file.sinks.influxdb,
                 prometheus,
+                probe_targets,
+                blackbox_modules: netops_probes::config::blackbox_modules(&file.blackbox_modules),
+                traps,
             }),
             _ => Err(ConfigError(
                 issues.iter().map(|i| format!("{shown}: {i}")).collect(),

@@ -12,8 +12,12 @@ use netops_collector::job::PollJob;
 use netops_collector::sink::influx::InfluxSink;
 use netops_collector::sink::prometheus::{PrometheusConfig, PrometheusSink, SourceKey};
 use netops_collector::snmp::{RequestOptions, SnmpEngine};
+use netops_collector::traps::TrapListener;
 use netops_core::scheduler::{self, Job, SchedulerStats};
 use netops_core::{Labels, Sample, Sink};
+use netops_probes::IcmpProber;
+use netops_probes::blackbox::{BlackboxModule, blackbox_probe, blackbox_samples};
+use netops_probes::job::ProbeJob;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,6 +26,9 @@ use tokio_util::sync::CancellationToken;
 
 struct AppState {
     prometheus: Arc<PrometheusSink>,
+    blackbox_modules: std::collections::BTreeMap<String, BlackboxModule>,
+    icmp: Arc<IcmpProber>,
+    probe_targets: usize,
     influx: Option<InfluxSink>,
     exporter: SnmpExporter,
     scheduler: Arc<SchedulerStats>,
@@ -44,24 +51,55 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             prometheus.set_help(metric.name, metric.help);
         }
     }
-    let mut sinks: Vec<Arc<dyn Sink>> = vec![prometheus.clone()];
     let mut influx = None;
     let mut influx_task = None;
     if let Some(cfg) = config.influxdb.clone() {
         let (sink, task) =
             InfluxSink::spawn(cfg, cancel.child_token()).context("starting the InfluxDB writer")?;
-        sinks.push(Arc::new(sink.clone()));
         influx = Some(sink);
         influx_task = Some(task);
     }
-    let sinks: Arc<[Arc<dyn Sink>]> = sinks.into();
+    // Each producer gets its own Prometheus handle, so an SNMP poll and a probe of the same
+    // target (same `target` label) keep separate sources instead of replacing each other.
+    let sinks_for = |producer: &str| -> Arc<[Arc<dyn Sink>]> {
+        let mut sinks: Vec<Arc<dyn Sink>> =
+            vec![Arc::new(prometheus.producer(producer.to_string()))];
+        if let Some(influx) = &influx {
+            sinks.push(Arc::new(influx.clone()));
+        }
+        sinks.into()
+    };
 
     let targets = config.targets.len();
-    let jobs: Vec<Arc<dyn Job>> = config
+    let snmp_sinks = sinks_for("snmp");
+    let mut jobs: Vec<Arc<dyn Job>> = config
         .targets
         .into_iter()
-        .map(|t| Arc::new(PollJob::new(t, engine.clone(), sinks.clone())) as Arc<dyn Job>)
+        .map(|t| Arc::new(PollJob::new(t, engine.clone(), snmp_sinks.clone())) as Arc<dyn Job>)
         .collect();
+    let icmp = Arc::new(IcmpProber::new());
+    let probe_targets = config.probe_targets.len();
+    let probe_sinks = sinks_for("probe");
+    jobs.extend(
+        config
+            .probe_targets
+            .into_iter()
+            .map(|p| Arc::new(ProbeJob::new(p, icmp.clone(), probe_sinks.clone())) as Arc<dyn Job>),
+    );
+    let mut trap_task = None;
+    if let Some((listen, communities)) = config.traps {
+        if communities.is_empty() {
+            tracing::warn!("traps: no communities configured; accepting any community");
+        }
+        let listener = TrapListener::bind(listen, communities, sinks_for("traps"))
+            .await
+            .with_context(|| format!("cannot listen for traps on {listen}"))?;
+        eprintln!(
+            "netops serve: listening for SNMP traps on udp {}",
+            listener.local_addr()?
+        );
+        trap_task = Some(tokio::spawn(listener.run(cancel.clone())));
+    }
     let stats = Arc::new(SchedulerStats::default());
     let scheduler_task = tokio::spawn(scheduler::run(
         jobs,
@@ -77,6 +115,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let state = Arc::new(AppState {
         prometheus,
+        blackbox_modules: config.blackbox_modules,
+        icmp,
+        probe_targets,
         influx,
         exporter: SnmpExporter::new(engine, config.auths, options),
         scheduler: stats,
@@ -86,6 +127,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .route("/", get(index))
         .route("/metrics", get(metrics))
         .route("/snmp", get(snmp))
+        .route("/probe", get(probe))
         .route("/-/healthy", get(|| async { "OK\n" }))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -101,6 +143,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .context("HTTP server")?;
     cancel.cancel();
     let _ = scheduler_task.await;
+    if let Some(task) = trap_task {
+        let _ = task.await;
+    }
     if let Some(task) = influx_task {
         let _ = task.await;
     }
@@ -138,8 +183,16 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
          <h1>netops</h1><p>{} SNMP target(s) polled.</p><ul>\
          <li><a href=\"/metrics\">/metrics</a>: every series polled, Prometheus text format</li>\
          <li><a href=\"/snmp?target=127.0.0.1&amp;module=if_mib\">/snmp?target=HOST&amp;module=if_mib[&amp;auth=NAME]</a>: on-demand poll, snmp_exporter-compatible</li>\
-         <li><a href=\"/-/healthy\">/-/healthy</a></li></ul></body></html>",
-        state.targets
+         <li><a href=\"/probe?target=127.0.0.1&amp;module=icmp\">/probe?target=HOST&amp;module=icmp</a>: on-demand probe, blackbox_exporter-compatible (modules: {})</li>\
+         <li><a href=\"/-/healthy\">/-/healthy</a></li></ul><p>{} probe target(s) scheduled.</p></body></html>",
+        state.targets,
+        state
+            .blackbox_modules
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        state.probe_targets
     ))
 }
 
@@ -204,4 +257,28 @@ fn encode_samples(samples: Vec<Sample>) -> String {
         Err(e) => tracing::error!(error = %e, "Prometheus encoder"),
     }
     out
+}
+
+async fn probe(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(target) = params.get("target").filter(|t| !t.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, "Target parameter is missing\n").into_response();
+    };
+    let name = params.get("module").map_or("icmp", String::as_str);
+    let Some(module) = state.blackbox_modules.get(name) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("Unknown module \"{name}\"\n"),
+        )
+            .into_response();
+    };
+    let result = blackbox_probe(module, target, &state.icmp).await;
+    let samples = blackbox_samples(&result, SystemTime::now());
+    (
+        [(header::CONTENT_TYPE, TEXT_FORMAT)],
+        encode_samples(samples),
+    )
+        .into_response()
 }

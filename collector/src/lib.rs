@@ -11,3 +11,4 @@ pub mod modules;
 pub mod poll;
 pub mod sink;
 pub mod snmp;
+pub mod traps;

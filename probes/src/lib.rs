@@ -13,6 +13,8 @@
 //!   RTT histogram ([`metrics::RoundRecorder`] keeps one per series for the daemon);
 //!   [`blackbox`]: blackbox_exporter-compatible `probe_*` samples;
 //!   [`dualstack`]: ports answering on one family only.
+//! - [`config`]: `[probes]`/`[[probe_targets]]` and `/probe` modules; [`job`]: a scheduled
+//!   probe target as a scheduler job.
 //!
 //! Why not `pnet`: it cannot send hand-built IPv6 packets (libpnet #344), which SRv6 probes
 //! need, and it has no async I/O; socket2 + `AsyncFd` gives both with less code.
@@ -22,8 +24,10 @@
 //! SCHED_FIFO). Everything else, including cmsg parsing, goes through safe nix/socket2 APIs.
 
 pub mod blackbox;
+pub mod config;
 pub mod dualstack;
 pub mod error;
+pub mod job;
 pub mod metrics;
 pub mod packet;
 pub mod prober;

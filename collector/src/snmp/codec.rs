@@ -69,6 +69,35 @@ pub fn decode_message(bytes: &[u8]) -> Result<DecodedMessage, CodecError> {
         }
         engine::message::Message::V3(_) => None,
     };
+    // SNMPv1 traps have a PDU of their own; translate them to the v2 form (RFC 3584 §3.1:
+    // sysUpTime.0, snmpTrapOID.0, then the varbinds) so every consumer sees one shape.
+    if let engine::message::Message::Community(m) = &message
+        && let Some(trap) = m.pdu().trap_v1()
+    {
+        let trap_oid = trap.v2_trap_oid().map_err(|e| CodecError(e.to_string()))?;
+        let mut varbinds = vec![
+            VarBind {
+                oid: Oid::from_arcs(vec![1, 3, 6, 1, 2, 1, 1, 3, 0]),
+                value: SnmpValue::TimeTicks(trap.time_stamp()),
+            },
+            VarBind {
+                oid: Oid::from_arcs(vec![1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0]),
+                value: SnmpValue::ObjectId(Oid::from_arcs(trap_oid.arcs())),
+            },
+        ];
+        varbinds.extend(from_engine_varbinds(trap.varbinds().to_vec()));
+        return Ok(DecodedMessage {
+            version,
+            community,
+            pdu: Some(DecodedPdu {
+                kind: PduKind::TrapV1,
+                request_id: 0,
+                error_status: 0,
+                error_index: 0,
+                varbinds,
+            }),
+        });
+    }
     let pdu = message.into_pdu().map(|pdu| {
         let kind = pdu_kind(&pdu);
         let error_status = pdu.error_status();
