@@ -350,8 +350,8 @@ impl BlindSpotReport {
             ));
         }
         b.push_str(&format!(
-            "</tbody><tfoot><tr><td>Total</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td></tr></tfoot></table>\n",
+            "<tr class=\"total\"><td>Total</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr></tbody></table>\n",
             thousands(self.total),
             thousands(self.open),
             thousands(self.resolved_in_year)
@@ -420,5 +420,117 @@ fn coverage(
         likely_fixed: fixer.is_some(),
         likely_fixed_by: fixer.map(|(_, s)| s.site_id.clone()),
         likely_fixed_distance_m: fixer.map(|(d, _)| d.round()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SiteStatus;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn site(id: &str, lat: f64, lon: f64, status: SiteStatus, on_air: &str) -> Site {
+        Site {
+            site_id: id.into(),
+            name: id.into(),
+            town: "石楼镇".into(),
+            operator: "中国电信".into(),
+            lat,
+            lon,
+            status,
+            planned_year: 2023,
+            on_air_date: Some(d(on_air)),
+            mgmt_ip: None,
+        }
+    }
+
+    fn spot(
+        id: &str,
+        lat: f64,
+        reported: &str,
+        status: SpotStatus,
+        resolved: Option<&str>,
+    ) -> BlindSpot {
+        BlindSpot {
+            spot_id: id.into(),
+            town: "石楼镇".into(),
+            lat,
+            lon: 113.49,
+            category: SpotCategory::Rural,
+            reported_date: d(reported),
+            status,
+            resolved_date: resolved.map(d),
+        }
+    }
+
+    #[test]
+    fn as_of_end_of_year_and_coverage_check() {
+        // 0.001° of latitude is ~111 m.
+        let sites = vec![
+            site("OLD", 22.9600, 113.49, SiteStatus::Accepted, "2022-01-01"),
+            site("NEW", 22.9512, 113.49, SiteStatus::OnAir, "2023-06-01"),
+            site(
+                "GONE",
+                22.9500,
+                113.49,
+                SiteStatus::Decommissioned,
+                "2023-06-01",
+            ),
+            site("LATE", 22.9700, 113.49, SiteStatus::OnAir, "2024-02-01"),
+        ];
+        let spots = vec![
+            // Open at the end of 2023; NEW (133 m, on air after the report) fixes it.
+            spot("A", 22.9500, "2023-03-01", SpotStatus::Surveyed, None),
+            // Resolved in 2024: open at the end of 2023; only OLD nearby, which predates it.
+            spot(
+                "B",
+                22.9598,
+                "2023-05-01",
+                SpotStatus::Verified,
+                Some("2024-03-01"),
+            ),
+            // Resolved in 2023.
+            spot(
+                "C",
+                22.9300,
+                "2023-01-01",
+                SpotStatus::Resolved,
+                Some("2023-02-01"),
+            ),
+            // Reported after the end of 2023: not in the 2023 report.
+            spot("D", 22.9700, "2024-01-10", SpotStatus::Reported, None),
+        ];
+        let r = BlindSpotReport::compute(2023, 300.0, d("2025-01-01"), &spots, &sites);
+        assert_eq!(r.as_of, d("2023-12-31"));
+        assert_eq!(
+            (r.total, r.open, r.resolved_in_year, r.likely_fixed),
+            (3, 2, 1, 1)
+        );
+        let a = &r.open_spots[0];
+        assert_eq!(a.spot_id, "A");
+        assert_eq!(a.nearest_site_id.as_deref(), Some("NEW"));
+        assert_eq!(a.likely_fixed_by.as_deref(), Some("NEW"));
+        assert_eq!(a.nearest_distance_m, Some(133.0));
+        assert_eq!(a.age_days, 305);
+        let b = &r.open_spots[1];
+        assert_eq!((b.spot_id.as_str(), b.likely_fixed), ("B", false));
+        assert_eq!(b.nearest_site_id.as_deref(), Some("OLD"));
+        assert_eq!(
+            r.ageing.iter().map(|a| a.count).collect::<Vec<_>>(),
+            vec![0, 0, 0, 2, 0]
+        );
+
+        // The current year is reported as of today, when LATE is on air and D is counted.
+        let now = BlindSpotReport::compute(2024, 300.0, d("2024-06-30"), &spots, &sites);
+        assert_eq!((now.total, now.open, now.resolved_in_year), (4, 2, 1));
+        let d_spot = now
+            .open_spots
+            .iter()
+            .find(|s| s.spot_id == "D")
+            .map(|s| s.likely_fixed);
+        assert_eq!(d_spot, Some(true));
     }
 }

@@ -43,7 +43,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { border-bottom: 1px solid #d8dee4; padding: 4px 8px; text-align: left; }
 th { background: #f6f8fa; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-tfoot td { font-weight: 700; border-top: 2px solid #1b1f24; }
+tr.total td { font-weight: 700; border-top: 2px solid #1b1f24; }
 tr { break-inside: avoid; }
 svg { width: 100%; height: auto; display: block; break-inside: avoid; }
 svg text { font-family: inherit; }

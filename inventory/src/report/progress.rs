@@ -336,8 +336,8 @@ impl ProgressReport {
             ));
         }
         body.push_str(&format!(
-            "</tbody>\n<tfoot><tr id=\"total-row\"><td></td><td>Total</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></tfoot>\n</table>\n",
+            "<tr class=\"total\" id=\"total-row\"><td></td><td>Total</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n</tbody>\n</table>\n",
             thousands(self.target),
             thousands(self.built),
             percent_text(self.completion_percent),
