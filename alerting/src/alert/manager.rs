@@ -381,7 +381,7 @@ impl AlertManager {
                 {
                     true
                 }
-                _ => a.last_sent_at.is_none_or(|s| s + resend <= t),
+                _ => a.last_sent_at.is_none_or(|s| s.saturating_add(resend) <= t),
             };
             if !due {
                 continue;
@@ -389,7 +389,9 @@ impl AlertManager {
             let interval = intervals.get(a.group.as_str()).copied().unwrap_or(60_000);
             // Like Prometheus: a firing alert stays valid for 4 resend periods, so a
             // crashed netops lets Alertmanager resolve it by itself.
-            let ends_at = a.resolved_at.unwrap_or(t + 4 * resend.max(interval));
+            let ends_at = a
+                .resolved_at
+                .unwrap_or_else(|| t.saturating_add(resend.max(interval).saturating_mul(4)));
             batch.push(Notification {
                 labels: a
                     .labels

@@ -31,13 +31,13 @@ impl Cidr {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
                 let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
+                    .checked_shl(32u32.saturating_sub(u32::from(self.prefix)))
                     .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
                 let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
+                    .checked_shl(128u32.saturating_sub(u32::from(self.prefix)))
                     .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
@@ -242,6 +242,12 @@ mod tests {
         assert!(all.contains("192.0.2.1".parse().unwrap()));
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("nope/8".parse::<Cidr>().is_err());
+        // Built by hand with a prefix too long: treated as a host route, no panic.
+        let odd = Cidr {
+            addr: "10.0.0.1".parse().unwrap(),
+            prefix: 40,
+        };
+        assert!(odd.contains("10.0.0.1".parse().unwrap()));
         assert_eq!(parse_ip("[2001:db8::1]:161"), "2001:db8::1".parse().ok());
         assert_eq!(parse_ip("10.0.0.1:161"), "10.0.0.1".parse().ok());
     }
