@@ -238,3 +238,38 @@ async fn resolved_alert_is_forgotten_after_retention() {
     // Kept while `now - resolved_at <= 15 m`: sent at 2 m … 16 m, forgotten at 17 m.
     assert_eq!(resolved_sends, 15);
 }
+
+#[tokio::test]
+async fn reloading_rules_drops_alerts_of_removed_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("netops.db").display());
+    let samples = Arc::new(SampleStore::new(Duration::from_secs(3600)));
+    let rec = Recorder::default();
+    let rules = |text: &str| RuleSet::parse_file(Path::new("t.yml"), text).unwrap();
+    let two = "groups: [{name: g, interval: 1m, rules: [{alert: X, expr: 'x > 0'}, {alert: Y, expr: 'x > 0'}]}]";
+    let one = "groups: [{name: g, interval: 1m, rules: [{alert: X, expr: 'x > 0'}]}]";
+    let mut m = AlertManager::new(
+        rules(two),
+        Evaluator::new(samples.clone()),
+        AlertStore::connect(&url).await.unwrap(),
+        vec![Box::new(rec.clone())],
+        ManagerConfig::default(),
+    )
+    .await
+    .unwrap();
+    samples.accept(vec![gauge("x", &[], 1.0, T0)].into());
+    m.tick(from_millis(T0)).await.unwrap();
+    assert_eq!(m.alerts().count(), 2);
+    let x_active_at = m.alerts().find(|a| a.name() == "X").unwrap().active_at;
+    m.replace_rules(rules(one));
+    let names: Vec<_> = m.alerts().map(|a| a.name().to_string()).collect();
+    assert_eq!(names, ["X"]);
+    // Evaluated at once after a reload, X keeps its state, Y's row is deleted.
+    samples.accept(vec![gauge("x", &[], 1.0, T0 + 10 * S)].into());
+    let r = m.tick(from_millis(T0 + 10 * S)).await.unwrap();
+    assert_eq!(r.evaluated_groups, ["g"]);
+    assert_eq!(m.alerts().next().unwrap().active_at, x_active_at);
+    let stored = m.store().load().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].name(), "X");
+}

@@ -134,6 +134,34 @@ impl AlertManager {
         })
     }
 
+    /// Swaps in a reloaded rule set (SIGHUP). Alerts of rules that still exist keep their
+    /// state; alerts of removed rules are dropped, and their rows deleted at the next tick.
+    /// Groups are evaluated afresh at the next tick.
+    pub fn replace_rules(&mut self, rules: RuleSet) {
+        let known: HashSet<(String, String)> = rules
+            .groups
+            .iter()
+            .flat_map(|g| {
+                rule_ids(&g.rules)
+                    .into_iter()
+                    .map(|id| (g.name.clone(), id))
+            })
+            .collect();
+        let gone: Vec<String> = self
+            .alerts
+            .values()
+            .filter(|a| !known.contains(&(a.group.clone(), a.rule_id.clone())))
+            .map(Alert::key)
+            .collect();
+        for key in gone {
+            self.alerts.remove(&key);
+            self.unsaved.changed.remove(&key);
+            self.unsaved.removed.push(key);
+        }
+        self.rules = rules;
+        self.last_eval.clear();
+    }
+
     /// How often to call [`tick`](Self::tick): the shortest group interval.
     pub fn tick_interval(&self) -> Duration {
         self.rules.min_interval()
