@@ -9,6 +9,7 @@ pub mod exporter;
 pub mod job;
 pub mod modules;
 pub mod poll;
+pub mod sim;
 pub mod sink;
 pub mod snmp;
 pub mod traps;
