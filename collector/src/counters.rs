@@ -31,12 +31,14 @@ pub enum Continuity {
     Rebooted,
 }
 
-/// Counter state of one target. Keys are opaque strings built by the caller (metric name
-/// plus index), so one tracker serves every module of the target.
+/// A counter series of a target: metric name and row index (0 for scalars).
+pub type SeriesKey = (&'static str, u32);
+
+/// Counter state of one target; one tracker serves every module of the target.
 #[derive(Debug, Default)]
 pub struct CounterTracker {
     last_uptime: Option<u32>,
-    series: HashMap<String, SeriesState>,
+    series: HashMap<SeriesKey, SeriesState>,
     wraps: u64,
     resets: u64,
 }
@@ -66,10 +68,10 @@ impl CounterTracker {
     }
 
     /// The value to export for `raw` of series `key`.
-    pub fn extend(&mut self, key: &str, raw: u64, width: CounterWidth) -> u64 {
-        let Some(state) = self.series.get_mut(key) else {
+    pub fn extend(&mut self, key: SeriesKey, raw: u64, width: CounterWidth) -> u64 {
+        let Some(state) = self.series.get_mut(&key) else {
             self.series.insert(
-                key.to_string(),
+                key,
                 SeriesState {
                     last_raw: raw,
                     offset: 0,
@@ -123,7 +125,7 @@ mod tests {
             .iter()
             .map(|(uptime, raw)| {
                 t.observe_uptime(*uptime);
-                t.extend("ifInOctets.2", *raw, width)
+                t.extend(("ifInOctets", 2), *raw, width)
             })
             .collect()
     }
@@ -192,9 +194,9 @@ mod tests {
     fn uptime_wrap_after_497_days_is_not_a_reboot() {
         let mut t = CounterTracker::new();
         assert_eq!(t.observe_uptime(u32::MAX - 100), Continuity::Continuous);
-        t.extend("x", 10, CounterWidth::Bits64);
+        t.extend(("x", 0), 10, CounterWidth::Bits64);
         assert_eq!(t.observe_uptime(500), Continuity::Continuous);
-        assert_eq!(t.extend("x", 20, CounterWidth::Bits64), 20);
+        assert_eq!(t.extend(("x", 0), 20, CounterWidth::Bits64), 20);
         assert_eq!(t.observe_uptime(100), Continuity::Rebooted);
         assert_eq!(t.resets(), 1);
     }

@@ -1,9 +1,13 @@
 use std::fmt;
+use std::sync::Arc;
 
 /// A set of label pairs, kept sorted by name so that two label sets with the same pairs
 /// compare, hash and print the same whatever order they were built in.
+///
+/// Names and values are shared strings: every column of an interface row carries the same
+/// labels, and cloning them must not copy text (it is on the hot path of every poll).
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Labels(Vec<(String, String)>);
+pub struct Labels(Vec<(Arc<str>, Arc<str>)>);
 
 impl Labels {
     pub fn new() -> Self {
@@ -12,11 +16,14 @@ impl Labels {
 
     /// Adds or replaces a label, keeping the set sorted.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        let name = name.into();
-        let value = value.into();
-        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+        let name: String = name.into();
+        let value: Arc<str> = Arc::from(value.into());
+        match self
+            .0
+            .binary_search_by(|(n, _)| n.as_ref().cmp(name.as_str()))
+        {
             Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (name, value)),
+            Err(i) => self.0.insert(i, (Arc::from(name), value)),
         }
     }
 
@@ -29,13 +36,13 @@ impl Labels {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .binary_search_by(|(n, _)| n.as_ref().cmp(name))
             .ok()
-            .map(|i| self.0[i].1.as_str())
+            .map(|i| self.0[i].1.as_ref())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
     pub fn len(&self) -> usize {

@@ -147,6 +147,7 @@ pub fn to_samples(
             }
         }
     }
+    let mut row_labels: HashMap<(&str, u32), Labels> = HashMap::new();
     let mut out = Vec::with_capacity(varbinds.len());
     for vb in varbinds {
         if vb.value.is_exception() {
@@ -155,15 +156,23 @@ pub fn to_samples(
         let Some((def, index)) = locate(&by_oid, vb.oid.arcs()) else {
             continue;
         };
-        let mut labels = base.clone();
-        if let (Some(index_label), Some(index)) = (def.index, index) {
-            labels.insert(index_label, index.to_string());
-            if let Some(extra) = lookups.get(index_label).and_then(|m| m.get(&index)) {
-                for (label, value) in extra {
-                    labels.insert(*label, value.clone());
-                }
-            }
-        }
+        // Every column of a row shares the row's labels: build them once per row.
+        let mut labels = match (def.index, index) {
+            (Some(index_label), Some(index)) => row_labels
+                .entry((index_label, index))
+                .or_insert_with(|| {
+                    let mut labels = base.clone();
+                    labels.insert(index_label, index.to_string());
+                    if let Some(extra) = lookups.get(index_label).and_then(|m| m.get(&index)) {
+                        for (label, value) in extra {
+                            labels.insert(*label, value.clone());
+                        }
+                    }
+                    labels
+                })
+                .clone(),
+            _ => base.clone(),
+        };
         let (name, kind, value): (std::borrow::Cow<'static, str>, MetricKind, f64) = match def.kind
         {
             MetricType::Counter | MetricType::Gauge => {
@@ -179,8 +188,7 @@ pub fn to_samples(
                     if let (Some(tracker), Some(width), Some(raw)) =
                         (counters.as_deref_mut(), width, counter_raw(&vb.value))
                     {
-                        let key = format!("{}.{}", def.name, index.unwrap_or(0));
-                        v = tracker.extend(&key, raw, width) as f64;
+                        v = tracker.extend((def.name, index.unwrap_or(0)), raw, width) as f64;
                     }
                     MetricKind::Counter
                 } else {
