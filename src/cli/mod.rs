@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each with its clap `Args` type and an
 //! async `run` that returns the process exit code.
 
+mod drill;
 mod inventory;
 mod probe;
 mod serve;
@@ -31,6 +32,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Query one SNMP agent, like net-snmp's snmpget and snmpbulkwalk.
     Snmp(snmp::SnmpArgs),
+    /// Security drills: start, inject, acknowledge, end, report (talks to `netops serve`).
+    Drill(drill::DrillArgs),
     /// Simulate many SNMP agents from recordings (snmpsim .snmprec), or record a device.
     Sim(sim::SimArgs),
     /// 5G base-station inventory: import CSV files, planners' reports.
@@ -45,6 +48,7 @@ impl Cli {
             Command::Serve(args) => serve::run(args).await,
             Command::Snmp(args) => snmp::run(args).await,
             Command::Sim(args) => sim::run(args).await,
+            Command::Drill(args) => drill::run(args).await,
             Command::Inventory(args) => inventory::run(args).await,
             Command::Probe(args) => probe::run(args).await,
         }
