@@ -14,7 +14,7 @@ use netops_probes::config::{ProbeDefaults, ProbePlan, ProbeTargetConfig, resolve
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
 
@@ -38,6 +38,53 @@ pub struct ConfigFile {
     #[serde(default)]
     pub blackbox_modules: BTreeMap<String, BlackboxModule>,
     pub traps: Option<TrapsConfig>,
+    pub inventory: Option<InventoryConfig>,
+    pub alerting: Option<AlertingConfig>,
+}
+
+/// `[inventory]`: the 5G site inventory served by the daemon (reports, REST API, gauges),
+/// and its on-air sites probed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryConfig {
+    /// `sqlite://netops.db` (default) or `postgres://…`.
+    #[serde(default = "default_db")]
+    pub db: String,
+    /// Probe every on-air/accepted site that has a `mgmt_ip` (ICMP), as
+    /// `netops_site_probe_success{site_id,town}`.
+    #[serde(default)]
+    pub probe_sites: bool,
+    /// Who may write through the REST API (`planner` role) and read it.
+    #[serde(default)]
+    pub api: netops_inventory::api::ApiAuthConfig,
+}
+
+/// `[alerting]`: Prometheus-format rules evaluated over what the daemon collects.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertingConfig {
+    /// Rule files or directories of them.
+    pub rules: Vec<PathBuf>,
+    /// Alert state store: `sqlite://netops.db` (default, shared with the inventory) or `postgres://…`.
+    #[serde(default = "default_db")]
+    pub db: String,
+    /// Alertmanager base URL (alerts are POSTed to `/api/v2/alerts`).
+    pub alertmanager_url: Option<String>,
+    /// Generic JSON webhook (may carry a token: never logged).
+    pub webhook_url: Option<Secret>,
+    /// Base of each alert's `generatorURL` (default: the daemon's own address).
+    pub external_url: Option<String>,
+    /// How often a firing alert is sent again.
+    #[serde(default = "default_resend")]
+    pub resend_delay_seconds: f64,
+}
+
+fn default_db() -> String {
+    "sqlite://netops.db".to_string()
+}
+
+fn default_resend() -> f64 {
+    60.0
 }
 
 /// `[traps]`: the SNMP trap/inform listener.
@@ -86,6 +133,9 @@ pub struct Config {
     pub blackbox_modules: BTreeMap<String, BlackboxModule>,
     /// Trap listener address and accepted communities.
     pub traps: Option<(SocketAddr, Vec<String>)>,
+    pub inventory: Option<InventoryConfig>,
+    pub alerting: Option<AlertingConfig>,
+    pub probe_defaults: ProbeDefaults,
 }
 
 /// Everything wrong with a config file, one problem per line, each starting with the file.
@@ -186,6 +236,20 @@ impl Config {
                 }
             },
         };
+        if let Some(a) = &file.alerting {
+            if a.rules.is_empty() {
+                issues.push(ConfigIssue {
+                    key: "alerting.rules".into(),
+                    reason: "list at least one rule file or directory".into(),
+                });
+            }
+            if !(a.resend_delay_seconds.is_finite() && a.resend_delay_seconds > 0.0) {
+                issues.push(ConfigIssue {
+                    key: "alerting.resend_delay_seconds".into(),
+                    reason: "must be more than 0".into(),
+                });
+            }
+        }
         let prometheus = file.sinks.prometheus.unwrap_or_default();
         if let Err(e) = prometheus.validate() {
             issues.push(ConfigIssue {
@@ -204,6 +268,9 @@ impl Config {
                 probe_targets,
                 blackbox_modules: netops_probes::config::blackbox_modules(&file.blackbox_modules),
                 traps,
+                inventory: file.inventory,
+                alerting: file.alerting,
+                probe_defaults: file.probes,
             }),
             _ => Err(ConfigError(
                 issues.iter().map(|i| format!("{shown}: {i}")).collect(),

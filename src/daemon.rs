@@ -7,6 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use netops_alerting::{
+    AlertManager, AlertStore, AlertmanagerNotifier, DEFAULT_RETENTION, Evaluator, ManagerConfig,
+    Notifier, RuleSet, SampleStore, WebhookNotifier,
+};
 use netops_collector::exporter::SnmpExporter;
 use netops_collector::job::PollJob;
 use netops_collector::sink::influx::InfluxSink;
@@ -15,8 +19,11 @@ use netops_collector::snmp::{RequestOptions, SnmpEngine};
 use netops_collector::traps::TrapListener;
 use netops_core::scheduler::{self, Job, SchedulerStats};
 use netops_core::{Labels, Sample, Sink};
+use netops_inventory::api::ApiState as InventoryApiState;
+use netops_inventory::store::{Store as InventoryStore, redact_url};
 use netops_probes::IcmpProber;
 use netops_probes::blackbox::{BlackboxModule, blackbox_probe, blackbox_samples};
+use netops_probes::config::ProbePlan;
 use netops_probes::job::ProbeJob;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 struct AppState {
     prometheus: Arc<PrometheusSink>,
+    inventory: Option<InventoryStore>,
     blackbox_modules: std::collections::BTreeMap<String, BlackboxModule>,
     icmp: Arc<IcmpProber>,
     probe_targets: usize,
@@ -59,6 +67,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         influx = Some(sink);
         influx_task = Some(task);
     }
+    // The alert rules are loaded before anything starts: a bad rule file refuses the start.
+    let alert_samples = match &config.alerting {
+        Some(a) => {
+            let rules = RuleSet::load(&a.rules).context("loading alert rules")?;
+            Some((rules, Arc::new(SampleStore::new(DEFAULT_RETENTION))))
+        }
+        None => None,
+    };
     // Each producer gets its own Prometheus handle, so an SNMP poll and a probe of the same
     // target (same `target` label) keep separate sources instead of replacing each other.
     let sinks_for = |producer: &str| -> Arc<[Arc<dyn Sink>]> {
@@ -66,6 +82,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             vec![Arc::new(prometheus.producer(producer.to_string()))];
         if let Some(influx) = &influx {
             sinks.push(Arc::new(influx.clone()));
+        }
+        if let Some((_, store)) = &alert_samples {
+            sinks.push(store.clone());
         }
         sinks.into()
     };
@@ -78,11 +97,32 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map(|t| Arc::new(PollJob::new(t, engine.clone(), snmp_sinks.clone())) as Arc<dyn Job>)
         .collect();
     let icmp = Arc::new(IcmpProber::new());
-    let probe_targets = config.probe_targets.len();
+    let mut probe_plans = config.probe_targets;
+    let inventory = match &config.inventory {
+        Some(inv) => {
+            let store = InventoryStore::open(&inv.db)
+                .await
+                .with_context(|| format!("opening the inventory {}", redact_url(&inv.db)))?;
+            if inv.probe_sites {
+                let sites = netops_inventory::metrics::probe_targets(&store)
+                    .await
+                    .context("reading the sites to probe")?;
+                eprintln!(
+                    "netops serve: probing {} on-air 5G site(s) with a management address",
+                    sites.len()
+                );
+                probe_plans.extend(sites.iter().map(|s| {
+                    ProbePlan::for_site(&config.probe_defaults, &s.site_id, &s.town, s.mgmt_ip)
+                }));
+            }
+            Some((store, inv.api.clone()))
+        }
+        None => None,
+    };
+    let probe_targets = probe_plans.len();
     let probe_sinks = sinks_for("probe");
     jobs.extend(
-        config
-            .probe_targets
+        probe_plans
             .into_iter()
             .map(|p| Arc::new(ProbeJob::new(p, icmp.clone(), probe_sinks.clone())) as Arc<dyn Job>),
     );
@@ -100,6 +140,53 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
         trap_task = Some(tokio::spawn(listener.run(cancel.clone())));
     }
+    let mut alert_task = None;
+    if let (Some(a), Some((rules, store))) = (&config.alerting, alert_samples) {
+        let mut notifiers: Vec<Box<dyn Notifier>> = Vec::new();
+        if let Some(url) = &a.alertmanager_url {
+            notifiers.push(Box::new(
+                AlertmanagerNotifier::new(url).context("alerting.alertmanager_url")?,
+            ));
+        }
+        if let Some(url) = &a.webhook_url {
+            notifiers.push(Box::new(
+                WebhookNotifier::new(url.expose()).context("alerting.webhook_url")?,
+            ));
+        }
+        let manager_config = ManagerConfig {
+            resend_delay: Duration::from_secs_f64(a.resend_delay_seconds),
+            external_url: a
+                .external_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen)),
+            ..ManagerConfig::default()
+        };
+        let alert_store = AlertStore::connect(&a.db)
+            .await
+            .with_context(|| format!("opening the alert store {}", redact_url(&a.db)))?;
+        let manager = AlertManager::new(
+            rules,
+            Evaluator::new(store),
+            alert_store,
+            notifiers,
+            manager_config,
+        )
+        .await
+        .context("starting the alert manager")?;
+        eprintln!(
+            "netops serve: alerting on; rules from {}",
+            a.rules
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        alert_task = Some(tokio::spawn(run_alerts(
+            manager,
+            prometheus.clone(),
+            cancel.clone(),
+        )));
+    }
     let stats = Arc::new(SchedulerStats::default());
     let scheduler_task = tokio::spawn(scheduler::run(
         jobs,
@@ -114,7 +201,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         max_repetitions: config.snmp.max_repetitions,
     };
     let state = Arc::new(AppState {
-        prometheus,
+        prometheus: prometheus.clone(),
+        inventory: inventory.as_ref().map(|(store, _)| store.clone()),
         blackbox_modules: config.blackbox_modules,
         icmp,
         probe_targets,
@@ -123,13 +211,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         scheduler: stats,
         targets,
     });
-    let app = axum::Router::new()
+    let mut app = axum::Router::new()
         .route("/", get(index))
         .route("/metrics", get(metrics))
         .route("/snmp", get(snmp))
         .route("/probe", get(probe))
         .route("/-/healthy", get(|| async { "OK\n" }))
         .with_state(state);
+    if let Some((store, auth)) = inventory {
+        // Reports at /reports/…, the REST API at /sites, /targets, /blind-spots.
+        app = app.merge(netops_inventory::api::router(InventoryApiState::new(
+            store, auth,
+        )));
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -143,6 +237,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .context("HTTP server")?;
     cancel.cancel();
     let _ = scheduler_task.await;
+    if let Some(task) = alert_task {
+        let _ = task.await;
+    }
     if let Some(task) = trap_task {
         let _ = task.await;
     }
@@ -216,6 +313,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     if let Some(influx) = &state.influx {
         own.extend(influx.self_samples(time));
     }
+    if let Some(store) = &state.inventory {
+        match netops_inventory::metrics::gauges(store).await {
+            Ok(gauges) => own.extend(gauges),
+            Err(e) => tracing::warn!(error = %e, "inventory gauges"),
+        }
+    }
     state
         .prometheus
         .replace(SourceKey::new(["netops"]), own.into());
@@ -281,4 +384,27 @@ async fn probe(
         encode_samples(samples),
     )
         .into_response()
+}
+
+/// Evaluates the rules every tick until cancelled; publishes `netops_alerts` after each.
+async fn run_alerts(
+    mut manager: AlertManager,
+    prometheus: Arc<PrometheusSink>,
+    cancel: CancellationToken,
+) {
+    let interval = manager.tick_interval();
+    loop {
+        let now = SystemTime::now();
+        if let Err(e) = manager.tick(now).await {
+            tracing::warn!(error = %e, "alert evaluation");
+        }
+        prometheus.replace(
+            SourceKey::new(["alerts"]),
+            manager.alert_samples(now).into(),
+        );
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
 }

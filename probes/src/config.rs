@@ -82,6 +82,29 @@ pub struct ProbePlan {
     pub spacing: Duration,
     pub timeout: Duration,
     pub size: usize,
+    /// For a 5G site from the inventory: (site_id, town), exported as
+    /// `netops_site_probe_success{site_id,town}` next to the usual probe series.
+    pub site: Option<(String, String)>,
+}
+
+impl ProbePlan {
+    /// An ICMP plan for one inventory site, with the `[probes]` defaults.
+    pub fn for_site(defaults: &ProbeDefaults, site_id: &str, town: &str, mgmt_ip: IpAddr) -> Self {
+        Self {
+            name: format!("site-{site_id}"),
+            addresses: vec![mgmt_ip.to_canonical()],
+            protocol: Protocol::Icmp,
+            port: None,
+            srv6_paths: Vec::new(),
+            dual_stack_ports: Vec::new(),
+            interval: Duration::from_secs_f64(defaults.interval_seconds.clamp(1.0, 86_400.0)),
+            count: defaults.count.max(1),
+            spacing: Duration::from_secs_f64(defaults.spacing_seconds.clamp(0.0, 60.0)),
+            timeout: Duration::from_secs_f64(defaults.timeout_seconds.clamp(0.001, 60.0)),
+            size: defaults.size_bytes,
+            site: Some((site_id.to_string(), town.to_string())),
+        }
+    }
 }
 
 /// A problem in the probe configuration: key and reason.
@@ -233,6 +256,7 @@ pub fn resolve_probe_targets(
             spacing,
             timeout: t_timeout,
             size: defaults.size_bytes,
+            site: None,
         });
     }
     if issues.is_empty() {

@@ -117,6 +117,21 @@ impl ProbeJob {
                 samples.extend(exposure_samples(&self.plan.name, &exposures, time));
             }
         }
+        if let Some((site_id, town)) = &self.plan.site {
+            let up = samples
+                .iter()
+                .any(|s| s.name == "netops_probe_success" && s.value > 0.0);
+            samples.push(Sample::gauge(
+                "netops_site_probe_success",
+                // `target` keeps each site's series in its own source downstream.
+                Labels::new()
+                    .with("target", self.plan.name.clone())
+                    .with("site_id", site_id.clone())
+                    .with("town", town.clone()),
+                if up { 1.0 } else { 0.0 },
+                time,
+            ));
+        }
         samples.push(Sample::gauge(
             "netops_probe_round_errors",
             Labels::new().with("target", self.plan.name.clone()),
