@@ -31,8 +31,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
+/// The alerts of the last evaluation, for `/api/alerts`.
+type CurrentAlerts = Arc<std::sync::RwLock<Vec<serde_json::Value>>>;
+
 struct AppState {
     prometheus: Arc<PrometheusSink>,
+    alerts: Option<CurrentAlerts>,
     inventory: Option<InventoryStore>,
     blackbox_modules: std::collections::BTreeMap<String, BlackboxModule>,
     icmp: Arc<IcmpProber>,
@@ -141,6 +145,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         trap_task = Some(tokio::spawn(listener.run(cancel.clone())));
     }
     let mut alert_task = None;
+    let mut current_alerts = None;
     if let (Some(a), Some((rules, store))) = (&config.alerting, alert_samples) {
         let mut notifiers: Vec<Box<dyn Notifier>> = Vec::new();
         if let Some(url) = &a.alertmanager_url {
@@ -181,9 +186,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let shared: CurrentAlerts = Arc::default();
+        current_alerts = Some(shared.clone());
         alert_task = Some(tokio::spawn(run_alerts(
             manager,
             prometheus.clone(),
+            shared,
             cancel.clone(),
         )));
     }
@@ -202,6 +210,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let state = Arc::new(AppState {
         prometheus: prometheus.clone(),
+        alerts: current_alerts,
         inventory: inventory.as_ref().map(|(store, _)| store.clone()),
         blackbox_modules: config.blackbox_modules,
         icmp,
@@ -216,6 +225,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .route("/metrics", get(metrics))
         .route("/snmp", get(snmp))
         .route("/probe", get(probe))
+        .route("/api/alerts", get(alerts))
         .route("/-/healthy", get(|| async { "OK\n" }))
         .with_state(state);
     if let Some((store, auth)) = inventory {
@@ -229,7 +239,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     eprintln!(
-        "netops serve: {targets} target(s); listening on http://{addr}/ (metrics at /metrics, on-demand /snmp)"
+        "netops serve: {targets} SNMP target(s), {probe_targets} probe target(s); listening on http://{addr}/ (/metrics, /snmp, /probe)"
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(cancel.clone().cancelled_owned())
@@ -275,22 +285,45 @@ fn spawn_signal_handler(cancel: CancellationToken) {
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
+    let modules = state
+        .blackbox_modules
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut links = vec![
+        format!("<li><a href=\"/metrics\">/metrics</a>: everything collected ({} SNMP target(s), {} probe target(s)), Prometheus text format</li>", state.targets, state.probe_targets),
+        "<li><a href=\"/snmp?target=127.0.0.1&amp;module=if_mib\">/snmp?target=HOST&amp;module=if_mib[&amp;auth=NAME]</a>: on-demand SNMP poll, snmp_exporter-compatible</li>".to_string(),
+        format!("<li><a href=\"/probe?target=127.0.0.1&amp;module=icmp\">/probe?target=HOST&amp;module=icmp</a>: on-demand probe, blackbox_exporter-compatible (modules: {modules})</li>"),
+    ];
+    if state.inventory.is_some() {
+        links.push("<li><a href=\"/reports/progress?year=2023&amp;format=html\">/reports/progress?year=Y</a>: 5G build progress (also <a href=\"/reports/progress?year=2023&amp;format=json\">JSON</a>, CSV)</li>".into());
+        links.push("<li><a href=\"/reports/blind-spots?format=html\">/reports/blind-spots</a>: signal blind spots and coverage check</li>".into());
+        links.push("<li><a href=\"/sites\">/sites</a>, <a href=\"/targets\">/targets</a>, <a href=\"/blind-spots\">/blind-spots</a>: inventory REST API (writes need a planner token)</li>".into());
+    }
+    if state.alerts.is_some() {
+        links.push("<li><a href=\"/api/alerts\">/api/alerts</a>: current alerts (pending, firing, recently resolved)</li>".into());
+    }
+    links.push("<li><a href=\"/-/healthy\">/-/healthy</a></li>".into());
     Html(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>netops</title></head><body>\
-         <h1>netops</h1><p>{} SNMP target(s) polled.</p><ul>\
-         <li><a href=\"/metrics\">/metrics</a>: every series polled, Prometheus text format</li>\
-         <li><a href=\"/snmp?target=127.0.0.1&amp;module=if_mib\">/snmp?target=HOST&amp;module=if_mib[&amp;auth=NAME]</a>: on-demand poll, snmp_exporter-compatible</li>\
-         <li><a href=\"/probe?target=127.0.0.1&amp;module=icmp\">/probe?target=HOST&amp;module=icmp</a>: on-demand probe, blackbox_exporter-compatible (modules: {})</li>\
-         <li><a href=\"/-/healthy\">/-/healthy</a></li></ul><p>{} probe target(s) scheduled.</p></body></html>",
-        state.targets,
-        state
-            .blackbox_modules
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
-        state.probe_targets
+         <h1>netops</h1><ul>{}</ul></body></html>",
+        links.join("")
     ))
+}
+
+async fn alerts(State(state): State<Arc<AppState>>) -> Response {
+    match &state.alerts {
+        Some(current) => {
+            let alerts = current.read().map(|a| a.clone()).unwrap_or_default();
+            axum::Json(alerts).into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            "alerting is not configured ([alerting] in the config)\n",
+        )
+            .into_response(),
+    }
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
@@ -390,6 +423,7 @@ async fn probe(
 async fn run_alerts(
     mut manager: AlertManager,
     prometheus: Arc<PrometheusSink>,
+    current: CurrentAlerts,
     cancel: CancellationToken,
 ) {
     let interval = manager.tick_interval();
@@ -402,6 +436,24 @@ async fn run_alerts(
             SourceKey::new(["alerts"]),
             manager.alert_samples(now).into(),
         );
+        let alerts: Vec<serde_json::Value> = manager
+            .alerts()
+            .map(|a| {
+                serde_json::json!({
+                    "alertname": a.name(),
+                    "state": format!("{:?}", a.state).to_lowercase(),
+                    "labels": a.labels.iter().collect::<std::collections::BTreeMap<_, _>>(),
+                    "annotations": a.annotations,
+                    "value": a.value,
+                    "active_at": a.active_at,
+                    "fired_at": a.fired_at,
+                    "resolved_at": a.resolved_at,
+                })
+            })
+            .collect();
+        if let Ok(mut slot) = current.write() {
+            *slot = alerts;
+        }
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(interval) => {}

@@ -210,6 +210,17 @@ alertmanager_url = "http://{am}"
     });
     let v: serde_json::Value = serde_json::from_str(&alerts).unwrap();
     assert_eq!(v[0]["labels"]["severity"], "critical");
+    let (status, ours) = http_get(http, "/api/alerts").unwrap();
+    assert_eq!(status, 200);
+    let ours: serde_json::Value = serde_json::from_str(&ours).unwrap();
+    let firing = ours
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["alertname"] == "TestTargetDown")
+        .expect("TestTargetDown in /api/alerts");
+    assert_eq!(firing["state"], "firing");
+    assert_eq!(firing["labels"]["target"], "dead-router");
     assert_eq!(
         v[0]["annotations"]["summary"],
         "dead-router does not answer SNMP"

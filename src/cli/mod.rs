@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each with its clap `Args` type and an
 //! async `run` that returns the process exit code.
 
+mod demo;
 mod drill;
 mod inventory;
 mod probe;
@@ -28,6 +29,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole product in one process: simulated network, collector, probes, inventory,
+    /// alerts, HTTP server. Prints the URLs.
+    Demo(demo::DemoArgs),
     /// Run the collector daemon: poll targets, serve /metrics and on-demand /snmp.
     Serve(serve::ServeArgs),
     /// Query one SNMP agent, like net-snmp's snmpget and snmpbulkwalk.
@@ -45,6 +49,7 @@ pub enum Command {
 impl Cli {
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
+            Command::Demo(args) => demo::run(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Snmp(args) => snmp::run(args).await,
             Command::Sim(args) => sim::run(args).await,
