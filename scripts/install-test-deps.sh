@@ -13,6 +13,7 @@ packages=(
   prometheus-blackbox-exporter    # peer tool for benchmarks
   fping iputils-ping tcpdump iproute2
   chromium                        # headless rendering of HTML reports
+  fonts-wqy-microhei              # Chinese glyphs for town names in rendered reports
 )
 missing=()
 for p in "${packages[@]}"; do
