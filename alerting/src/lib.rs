@@ -26,9 +26,11 @@
 //! - [`AlertManager`]: pending → firing → resolved, persisted by [`AlertStore`] in
 //!   `alert_`-prefixed tables (SQLite or PostgreSQL), sent through [`Notifier`]s.
 //! - [`drill`]: drills, injections, acknowledgements, and their reports (JSON, Markdown,
-//!   HTML with an SVG timeline).
+//!   HTML with an SVG timeline); [`drill::store::DrillStore`] persists them in `drill_`
+//!   tables, [`api::router`] serves the drill HTTP API.
 
 pub mod alert;
+pub mod api;
 pub mod drill;
 pub mod error;
 pub mod eval;

@@ -3,11 +3,18 @@
 //! (tagged with the drill when their target is in scope), and acknowledgements.
 //! [`report::DrillReport`] turns them into figures (time-to-detect, time-to-acknowledge,
 //! missed injections, false alarms, MTTD, MTTA, coverage), rendered as JSON, Markdown and
-//! HTML. Everything here is pure: no clock, no I/O.
+//! HTML. The model and reports are pure (no clock, no I/O); [`store`] persists drills,
+//! injections and acks, [`inject`] carries injections out (traps, port scans), [`metrics`]
+//! gives the `netops_drill_*` series, [`client`] talks to the HTTP API in [`crate::api`].
 
+pub mod auth;
+pub mod client;
 pub mod html;
+pub mod inject;
 pub mod markdown;
+pub mod metrics;
 pub mod report;
+pub mod store;
 
 use crate::alert::store::HistoryEvent;
 use crate::error::AlertError;
