@@ -243,7 +243,6 @@ impl Store {
         for _ in 0..reps {
             let mut all_end = true;
             let row_start = out.len();
-            let row_size = size;
             for cursor in cursors.iter_mut() {
                 let vb = next_or_end(cursor);
                 if vb.value != SnmpValue::EndOfMibView {
@@ -256,8 +255,6 @@ impl Store {
             if size > size_budget && row_start > 0 {
                 // RFC 3416 4.2.3: drop trailing varbinds rather than answer tooBig.
                 out.truncate(row_start);
-                size = row_size;
-                let _ = size;
                 break;
             }
             if all_end {
