@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 const USERS: &[&str] = &[
@@ -358,7 +358,6 @@ async fn wrong_credentials_get_no_data() {
         String::from_utf8_lossy(&ok.stdout).trim(),
         ".1.3.6.1.2.1.1.5.0 = STRING: \"router-48\""
     );
-    let _ = Instant::now();
     cancel.cancel();
     server.await.unwrap();
 }
