@@ -290,6 +290,7 @@ fn lint_dashboard(d: &Dashboard) -> Vec<String> {
 
     // Panels.
     let mut ids = BTreeSet::new();
+    let mut titles = BTreeSet::new();
     let mut boxes: Vec<(String, u64, u64, u64, u64)> = Vec::new();
     for p in d.panels() {
         let title = p["title"].as_str().unwrap_or("");
@@ -302,6 +303,9 @@ fn lint_dashboard(d: &Dashboard) -> Vec<String> {
         }
         if title.trim().is_empty() {
             problems.push(format!("{at}: no title"));
+        } else if !titles.insert(title) {
+            // Titles name panels in reports and in the test's exception list.
+            problems.push(format!("{at}: title used twice in this dashboard"));
         }
         if p["type"] == "row" {
             continue;
