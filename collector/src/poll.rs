@@ -77,6 +77,20 @@ pub async fn poll_modules<C: SnmpClient>(
     let mut counters = counters;
     if let (Some(tracker), Some(uptime)) = (counters.as_deref_mut(), uptime) {
         continuity = tracker.observe_uptime(uptime);
+        // An agent that reboots *during* the walk hands us counters from before and after
+        // the reboot. Read sysUpTime again: if it went back, forget every series and export
+        // this poll's counters untracked, so nothing mixes the two runs into a wrap.
+        if error.is_none()
+            && let Ok(vbs) = client.get(&[Oid::from_arcs(SYS_UP_TIME.to_vec())]).await
+            && let Some(after) = vbs.iter().find_map(|vb| match vb.value {
+                SnmpValue::TimeTicks(t) => Some(t),
+                _ => None,
+            })
+            && tracker.observe_uptime(after) == Continuity::Rebooted
+        {
+            continuity = Continuity::Rebooted;
+            counters = None;
+        }
     }
     let mut samples = Vec::with_capacity(varbinds);
     for m in modules {
@@ -132,4 +146,125 @@ async fn get_tolerant<C: SnmpClient>(client: &C, oids: &[Oid]) -> Result<Vec<Var
 fn dedupe(samples: &mut Vec<Sample>) {
     let mut seen = std::collections::HashSet::new();
     samples.retain(|s| seen.insert((s.name.clone(), s.labels.clone())));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::builtin;
+    use crate::snmp::Version;
+    use std::sync::Mutex;
+
+    /// An agent whose sysUpTime answers come from a script (one per GET), with one
+    /// interface whose 32-bit octet counter reads `counter`.
+    struct Scripted {
+        uptimes: Mutex<Vec<u32>>,
+        counter: u32,
+    }
+
+    impl SnmpClient for Scripted {
+        fn target(&self) -> &str {
+            "scripted"
+        }
+        fn version(&self) -> Version {
+            Version::V2c
+        }
+        async fn get(&self, oids: &[Oid]) -> Result<Vec<VarBind>, SnmpError> {
+            let asks_uptime = oids.iter().any(|o| o.arcs() == SYS_UP_TIME);
+            let t = if asks_uptime {
+                self.uptimes.lock().unwrap().remove(0)
+            } else {
+                0
+            };
+            Ok(oids
+                .iter()
+                .map(|o| VarBind {
+                    oid: o.clone(),
+                    value: if o.arcs() == SYS_UP_TIME {
+                        SnmpValue::TimeTicks(t)
+                    } else {
+                        SnmpValue::NoSuchObject
+                    },
+                })
+                .collect())
+        }
+        async fn get_next(&self, _: &[Oid]) -> Result<Vec<VarBind>, SnmpError> {
+            Ok(vec![])
+        }
+        async fn get_bulk(&self, oids: &[Oid], _: u32, _: u32) -> Result<Vec<VarBind>, SnmpError> {
+            let root = &oids[0];
+            let column: Oid = "1.3.6.1.2.1.2.2.1.10.1".parse().unwrap();
+            Ok(if root.arcs() == [1, 3, 6, 1, 2, 1, 2] {
+                vec![
+                    VarBind {
+                        oid: column,
+                        value: SnmpValue::Counter32(self.counter),
+                    },
+                    VarBind {
+                        oid: "1.3.6.1.2.1.3".parse().unwrap(),
+                        value: SnmpValue::Null,
+                    },
+                ]
+            } else {
+                vec![VarBind {
+                    oid: root.clone(),
+                    value: SnmpValue::EndOfMibView,
+                }]
+            })
+        }
+    }
+
+    async fn poll(
+        uptimes: Vec<u32>,
+        counter: u32,
+        tracker: &mut CounterTracker,
+    ) -> (f64, Continuity) {
+        let agent = Scripted {
+            uptimes: Mutex::new(uptimes),
+            counter,
+        };
+        let modules = [builtin("if_mib").unwrap()];
+        let out = poll_modules(&agent, &modules, &Labels::new(), 25, Some(tracker)).await;
+        assert!(out.error.is_none(), "{:?}", out.error);
+        assert!(
+            agent.uptimes.lock().unwrap().is_empty(),
+            "sysUpTime is read before and after the walk"
+        );
+        let v = out
+            .samples
+            .iter()
+            .find(|s| s.name == "ifInOctets")
+            .unwrap()
+            .value;
+        (v, out.continuity)
+    }
+
+    /// A reboot between the first sysUpTime read and the walk: the counter read after the
+    /// reboot is small; without the second read it would look like a 32-bit wrap (+4 GB).
+    #[tokio::test]
+    async fn reboot_during_the_walk_is_not_a_wrap() {
+        let mut tracker = CounterTracker::new();
+        assert_eq!(
+            poll(vec![100_000, 100_100], 3_900_000_000, &mut tracker).await,
+            (3.9e9, Continuity::Continuous)
+        );
+        // Rebooted mid-poll: sysUpTime 100,500 before the walk, 50 after it.
+        assert_eq!(
+            poll(vec![100_500, 50], 1_000, &mut tracker).await,
+            (1_000.0, Continuity::Rebooted)
+        );
+        // The next poll starts from the post-reboot values: no phantom wrap.
+        assert_eq!(
+            poll(vec![650, 700], 5_000, &mut tracker).await,
+            (5_000.0, Continuity::Continuous)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_real_wrap_is_still_extended() {
+        let mut tracker = CounterTracker::new();
+        poll(vec![100, 110], 4_294_000_000, &mut tracker).await;
+        let (v, c) = poll(vec![200, 210], 32_704, &mut tracker).await;
+        assert_eq!((v, c), (4_295_000_000.0, Continuity::Continuous));
+    }
 }
