@@ -10,7 +10,8 @@
 //!   IPv6-only TCP port, net-snmp's snmptrap), Debian's Prometheus scrapes its `/metrics`
 //!   every second; each template variable is resolved through Prometheus's label API as
 //!   Grafana resolves `label_values(...)`, every panel's queries are interpolated the way
-//!   Grafana interpolates them, sent to `/api/v1/query`, and must succeed and return data.
+//!   Grafana interpolates them, sent as Grafana sends them (`/api/v1/query_range` for
+//!   time-series targets, `/api/v1/query` for instant ones), and must succeed and return data.
 //!   The few panels this setup cannot feed are listed in [`Scenario::success_only`] with
 //!   the reason, checked for `status == success` only, and must really come back empty (so
 //!   the list shrinks when the daemon learns to fill them).
@@ -648,6 +649,28 @@ fn instant_query(prom: SocketAddr, expr: &str) -> Result<usize, String> {
     Ok(data["result"].as_array().map_or(0, Vec::len))
 }
 
+/// The request Grafana sends for a panel query: `/api/v1/query_range` over the last five
+/// minutes at a 15 s step for time-series targets, `/api/v1/query` for instant ones. The
+/// number of series returned.
+fn grafana_request(prom: SocketAddr, q: &PanelQuery) -> Result<usize, String> {
+    if !q.range {
+        return instant_query(prom, &q.expr);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    let data = prometheus_api(
+        prom,
+        &format!(
+            "/api/v1/query_range?query={}&start={}&end={now}&step=15",
+            encode(&q.expr),
+            now - 300
+        ),
+    )?;
+    Ok(data["result"].as_array().map_or(0, Vec::len))
+}
+
 /// `label_values(label)` or `label_values(selector, label)`, answered the way Grafana's
 /// Prometheus datasource does: `/api/v1/label/<label>/values?match[]=<selector>`.
 fn label_values(prom: SocketAddr, query: &str) -> Result<Vec<String>, String> {
@@ -700,6 +723,8 @@ struct PanelQuery {
     ref_id: String,
     expr: String,
     success_only: Option<&'static str>,
+    /// A time-series query (Grafana asks for a range), not an instant one.
+    range: bool,
 }
 
 /// Resolves the dashboard's variables against Prometheus and interpolates every target.
@@ -793,6 +818,7 @@ fn grafana_queries(
                     ref_id,
                     expr,
                     success_only,
+                    range: t["instant"] != true,
                 }),
                 Err(unknown) => problems.push(format!(
                     "{uid}: panel {title:?} {ref_id}: unknown variables {unknown:?}"
@@ -888,7 +914,7 @@ fn every_panel_query_answers_from_real_data() {
 
     // Parse errors and bad functions do not heal with time: check them once.
     for q in &queries {
-        if let Err(e) = instant_query(prom, &q.expr) {
+        if let Err(e) = grafana_request(prom, q) {
             problems.push(format!(
                 "{} / {:?} {}: {e}\n    {}",
                 q.dashboard, q.panel, q.ref_id, q.expr
@@ -904,7 +930,7 @@ fn every_panel_query_answers_from_real_data() {
         missing = queries
             .iter()
             .filter(|q| q.success_only.is_none())
-            .filter(|q| instant_query(prom, &q.expr).is_ok_and(|n| n == 0))
+            .filter(|q| grafana_request(prom, q).is_ok_and(|n| n == 0))
             .collect();
         if missing.is_empty() || Instant::now() > deadline {
             break;
@@ -922,7 +948,7 @@ fn every_panel_query_answers_from_real_data() {
         .collect();
     // The exceptions must really be empty here; once the daemon fills one, drop it from the list.
     for q in queries.iter().filter(|q| q.success_only.is_some()) {
-        if instant_query(prom, &q.expr).is_ok_and(|n| n > 0) {
+        if grafana_request(prom, q).is_ok_and(|n| n > 0) {
             report.push(format!(
                 "{} / {:?} now has data: remove it from success_only",
                 q.dashboard, q.panel
