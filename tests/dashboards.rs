@@ -716,6 +716,22 @@ fn regex_all(values: &[String]) -> String {
     format!("({})", escaped.join("|"))
 }
 
+/// A variable's `sort`: 1/2 alphabetical, 3/4 numerical, 5/6 case-insensitive; odd
+/// ascending, even descending; 0 as the datasource returned them. Single-value variables
+/// default to the first value, so this decides e.g. which target year the 5G board shows.
+fn sort_like_grafana(values: &mut [String], sort: u64) {
+    let number = |v: &String| v.parse::<f64>().unwrap_or(f64::NAN);
+    match sort {
+        1 | 2 => values.sort(),
+        3 | 4 => values.sort_by(|a, b| number(a).total_cmp(&number(b))),
+        5 | 6 => values.sort_by_key(|v| v.to_lowercase()),
+        _ => return,
+    }
+    if sort.is_multiple_of(2) {
+        values.reverse();
+    }
+}
+
 /// One query as Grafana would send it.
 struct PanelQuery {
     dashboard: String,
@@ -778,6 +794,7 @@ fn grafana_queries(
             (true, true) => vals.push(format!("no-{name}")),
             (false, false) => {}
         }
+        sort_like_grafana(&mut vals, v["sort"].as_u64().unwrap_or(0));
         let multi = v["multi"] == true || v["includeAll"] == true;
         if !multi
             && let Some((_, want)) = scenario.preferred.iter().find(|(n, _)| *n == name)
