@@ -40,6 +40,23 @@ pub struct ConfigFile {
     pub traps: Option<TrapsConfig>,
     pub inventory: Option<InventoryConfig>,
     pub alerting: Option<AlertingConfig>,
+    pub drills: Option<DrillsConfig>,
+}
+
+/// `[drills]`: the security team's drill API (needs `[alerting]`, whose database it shares).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrillsConfig {
+    /// Tokens (`roles = ["security"]` may write) and whether reads need one.
+    #[serde(default)]
+    pub api: netops_alerting::drill::auth::DrillAuthConfig,
+    /// Traps per `auth-failure-burst` injection.
+    #[serde(default = "default_burst")]
+    pub auth_failure_count: u32,
+}
+
+fn default_burst() -> u32 {
+    10
 }
 
 /// `[inventory]`: the 5G site inventory served by the daemon (reports, REST API, gauges),
@@ -135,6 +152,7 @@ pub struct Config {
     pub traps: Option<(SocketAddr, Vec<String>)>,
     pub inventory: Option<InventoryConfig>,
     pub alerting: Option<AlertingConfig>,
+    pub drills: Option<DrillsConfig>,
     pub probe_defaults: ProbeDefaults,
 }
 
@@ -250,6 +268,12 @@ impl Config {
                 });
             }
         }
+        if file.drills.is_some() && file.alerting.is_none() {
+            issues.push(ConfigIssue {
+                key: "drills".into(),
+                reason: "needs an [alerting] section (drills are scored from its alerts)".into(),
+            });
+        }
         let prometheus = file.sinks.prometheus.unwrap_or_default();
         if let Err(e) = prometheus.validate() {
             issues.push(ConfigIssue {
@@ -270,6 +294,7 @@ impl Config {
                 traps,
                 inventory: file.inventory,
                 alerting: file.alerting,
+                drills: file.drills,
                 probe_defaults: file.probes,
             }),
             _ => Err(ConfigError(

@@ -7,6 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use netops_alerting::api::DrillApiState;
+use netops_alerting::drill::inject::InjectorConfig;
+use netops_alerting::drill::metrics::drill_samples;
+use netops_alerting::drill::store::DrillStore;
 use netops_alerting::{
     AlertManager, AlertStore, AlertmanagerNotifier, DEFAULT_RETENTION, Evaluator, ManagerConfig,
     Notifier, RuleSet, SampleStore, WebhookNotifier,
@@ -17,6 +21,7 @@ use netops_collector::sink::influx::InfluxSink;
 use netops_collector::sink::prometheus::{PrometheusConfig, PrometheusSink, SourceKey};
 use netops_collector::snmp::{RequestOptions, SnmpEngine};
 use netops_collector::traps::TrapListener;
+use netops_core::Secret;
 use netops_core::scheduler::{self, Job, SchedulerStats};
 use netops_core::{Labels, Sample, Sink};
 use netops_inventory::api::ApiState as InventoryApiState;
@@ -26,6 +31,7 @@ use netops_probes::blackbox::{BlackboxModule, blackbox_probe, blackbox_samples};
 use netops_probes::config::ProbePlan;
 use netops_probes::job::ProbeJob;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
@@ -36,6 +42,7 @@ type CurrentAlerts = Arc<std::sync::RwLock<Vec<serde_json::Value>>>;
 
 struct AppState {
     prometheus: Arc<PrometheusSink>,
+    drills: Option<DrillStore>,
     alerts: Option<CurrentAlerts>,
     inventory: Option<InventoryStore>,
     blackbox_modules: std::collections::BTreeMap<String, BlackboxModule>,
@@ -131,7 +138,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .map(|p| Arc::new(ProbeJob::new(p, icmp.clone(), probe_sinks.clone())) as Arc<dyn Job>),
     );
     let mut trap_task = None;
-    if let Some((listen, communities)) = config.traps {
+    if let Some((listen, communities)) = config.traps.clone() {
         if communities.is_empty() {
             tracing::warn!("traps: no communities configured; accepting any community");
         }
@@ -145,6 +152,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         trap_task = Some(tokio::spawn(listener.run(cancel.clone())));
     }
     let mut alert_task = None;
+    let mut drill_api = None;
     let mut current_alerts = None;
     if let (Some(a), Some((rules, store))) = (&config.alerting, alert_samples) {
         let mut notifiers: Vec<Box<dyn Notifier>> = Vec::new();
@@ -169,6 +177,39 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let alert_store = AlertStore::connect(&a.db)
             .await
             .with_context(|| format!("opening the alert store {}", redact_url(&a.db)))?;
+        if let Some(d) = &config.drills {
+            let drills = DrillStore::connect(&a.db)
+                .await
+                .with_context(|| format!("opening the drill store {}", redact_url(&a.db)))?;
+            // Injected traps go to our own listener, on loopback if it listens on any address.
+            let trap_addr = config.traps.as_ref().map(|(addr, _)| {
+                let ip = match addr.ip() {
+                    ip if ip.is_unspecified() && ip.is_ipv4() => {
+                        std::net::IpAddr::from([127, 0, 0, 1])
+                    }
+                    ip if ip.is_unspecified() => {
+                        std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
+                    }
+                    ip => ip,
+                };
+                SocketAddr::new(ip, addr.port())
+            });
+            let community = config
+                .traps
+                .as_ref()
+                .and_then(|(_, c)| c.first().cloned())
+                .unwrap_or_else(|| "public".into());
+            let injector = InjectorConfig {
+                trap_addr,
+                community: Secret::new(community),
+                auth_failure_count: d.auth_failure_count,
+                ..InjectorConfig::default()
+            };
+            drill_api = Some((
+                DrillApiState::new(drills.clone(), alert_store.clone(), d.api.clone(), injector),
+                drills,
+            ));
+        }
         let manager = AlertManager::new(
             rules,
             Evaluator::new(store),
@@ -195,6 +236,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             cancel.clone(),
         )));
     }
+    let drill_store = drill_api.as_ref().map(|(_, store)| store.clone());
     let stats = Arc::new(SchedulerStats::default());
     let scheduler_task = tokio::spawn(scheduler::run(
         jobs,
@@ -211,6 +253,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = Arc::new(AppState {
         prometheus: prometheus.clone(),
         alerts: current_alerts,
+        drills: drill_store,
         inventory: inventory.as_ref().map(|(store, _)| store.clone()),
         blackbox_modules: config.blackbox_modules,
         icmp,
@@ -228,6 +271,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .route("/api/alerts", get(alerts))
         .route("/-/healthy", get(|| async { "OK\n" }))
         .with_state(state);
+    if let Some((state, _)) = drill_api {
+        // /api/drills…: start, inject, ack, end, report (writes need the `security` role).
+        app = app.merge(netops_alerting::api::router(state));
+    }
     if let Some((store, auth)) = inventory {
         // Reports at /reports/…, the REST API at /sites, /targets, /blind-spots.
         app = app.merge(netops_inventory::api::router(InventoryApiState::new(
@@ -304,6 +351,9 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
     if state.alerts.is_some() {
         links.push("<li><a href=\"/api/alerts\">/api/alerts</a>: current alerts (pending, firing, recently resolved)</li>".into());
     }
+    if state.drills.is_some() {
+        links.push("<li><a href=\"/api/drills\">/api/drills</a>: security drills (start, inject, ack, end with <code>netops drill</code>; reports at /api/drills/NAME/report?format=html)</li>".into());
+    }
     links.push("<li><a href=\"/-/healthy\">/-/healthy</a></li>".into());
     Html(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>netops</title></head><body>\
@@ -345,6 +395,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     ];
     if let Some(influx) = &state.influx {
         own.extend(influx.self_samples(time));
+    }
+    if let Some(drills) = &state.drills {
+        match drill_samples(drills, time).await {
+            Ok(samples) => own.extend(samples),
+            Err(e) => tracing::warn!(error = %e, "drill metrics"),
+        }
     }
     if let Some(store) = &state.inventory {
         match netops_inventory::metrics::gauges(store).await {

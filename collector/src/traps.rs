@@ -18,6 +18,9 @@ use tokio_util::sync::CancellationToken;
 const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
 const STANDARD_TRAPS: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5];
 const IF_INDEX: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 1];
+/// `snmpTrapAddress.0` (RFC 3584): the agent the notification is about, as the sender
+/// claims it (a v1 trap's agent-addr, or set by a proxy or a drill injector).
+const SNMP_TRAP_ADDRESS: &[u32] = &[1, 3, 6, 1, 6, 3, 18, 1, 3, 0];
 
 /// The standard traps by name (SNMPv2-MIB `snmpTraps`).
 fn standard_kind(trap_oid: &Oid) -> Option<(&'static str, Severity)> {
@@ -122,7 +125,19 @@ impl TrapNotification {
                     _ => i.iter().map(u32::to_string).collect::<Vec<_>>().join("."),
                 })
         });
-        let mut message = format!("{} from {}", self.kind, source.ip());
+        // The agent the trap is about: snmpTrapAddress.0 when present, else the sender.
+        let agent = self
+            .varbinds
+            .iter()
+            .find_map(|vb| match vb.value {
+                SnmpValue::IpAddress([a, b, c, d]) if vb.oid.arcs() == SNMP_TRAP_ADDRESS => {
+                    Some(std::net::IpAddr::from([a, b, c, d]))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| source.ip());
+        labels.insert("sender", source.ip().to_string());
+        let mut message = format!("{} from {agent}", self.kind);
         if let Some(i) = if_index {
             message.push_str(&format!(" (ifIndex {i})"));
             labels.insert("ifIndex", i);
@@ -130,7 +145,7 @@ impl TrapNotification {
         Event {
             time,
             kind: self.kind.to_string(),
-            source: source.ip().to_string(),
+            source: agent.to_string(),
             severity: self.severity,
             labels,
             message,
@@ -224,9 +239,16 @@ impl TrapListener {
     /// updated counters as a batch.
     pub async fn run(self, cancel: CancellationToken) {
         let mut buf = vec![0u8; 65_535];
+        // Counters are re-sent periodically, so rate windows downstream always hold samples.
+        let mut refresh = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             let (n, source) = tokio::select! {
                 _ = cancel.cancelled() => return,
+                _ = refresh.tick() => {
+                    let samples = self.stats.lock().unwrap_or_else(|p| p.into_inner()).samples(SystemTime::now());
+                    self.deliver(samples);
+                    continue;
+                }
                 r = self.socket.recv_from(&mut buf) => match r {
                     Ok(r) => r,
                     Err(e) => {
@@ -248,11 +270,19 @@ impl TrapListener {
                     for sink in self.sinks.iter() {
                         sink.accept_event(&event);
                     }
+                    let key = (trap.kind.to_string(), event.source.clone());
                     let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-                    *stats
-                        .events
-                        .entry((trap.kind.to_string(), event.source.clone()))
-                        .or_default() += 1;
+                    if !stats.events.contains_key(&key) {
+                        // A counter that appears at 1 has no increase for rate()/increase():
+                        // show it at 0 a moment before, so the first trap of a kind from a
+                        // source already counts (Prometheus' "new series" blind spot).
+                        stats.events.insert(key.clone(), 0);
+                        let before = time
+                            .checked_sub(std::time::Duration::from_millis(1))
+                            .unwrap_or(time);
+                        self.deliver(stats.samples(before));
+                    }
+                    *stats.events.entry(key).or_default() += 1;
                     stats.samples(time)
                 }
                 Classified::Rejected(reason) => {
@@ -262,10 +292,14 @@ impl TrapListener {
                     stats.samples(time)
                 }
             };
-            let batch: Arc<[Sample]> = batch.into();
-            for sink in self.sinks.iter() {
-                sink.accept(batch.clone());
-            }
+            self.deliver(batch);
+        }
+    }
+
+    fn deliver(&self, samples: Vec<Sample>) {
+        let batch: Arc<[Sample]> = samples.into();
+        for sink in self.sinks.iter() {
+            sink.accept(batch.clone());
         }
     }
 }

@@ -5,7 +5,7 @@
 //! management addresses), the alert engine with the shipped rules, the trap listener, and
 //! the HTTP server.
 
-use crate::config::{AlertingConfig, Config, InventoryConfig};
+use crate::config::{AlertingConfig, Config, DrillsConfig, InventoryConfig};
 use anyhow::Context;
 use netops_collector::config::PollTarget;
 use netops_collector::modules;
@@ -193,6 +193,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         external_url: None,
         resend_delay_seconds: 60.0,
     });
+    config.drills = Some(DrillsConfig {
+        api: toml::from_str(
+            "tokens = [{ name = \"demo-security\", token = \"demo-security-token\", roles = [\"security\"] }]",
+        )
+        .context("demo drill tokens")?,
+        auth_failure_count: 10,
+    });
     config.traps = Some((
         SocketAddr::from(([127, 0, 0, 1], 1162)),
         vec!["public".into()],
@@ -297,7 +304,10 @@ fn print_welcome(args: &DemoArgs, base: u16) {
          \n  snmptrap -v2c -c public 127.0.0.1:{trap} '' 1.3.6.1.6.3.1.1.5.3             # a linkDown trap\
          \n  curl -s {url}/api/alerts                                                  # current alerts\
          \n\nPoint Prometheus at {url}/metrics and Grafana at dashboards/ (see dashboards/README.md).\n\
-         Planner API token for PUT /sites/…: demo-planner-token. Stop with Ctrl-C.\n",
+         Planner API token for PUT /sites/…: demo-planner-token.\n\
+         A drill: export NETOPS_SERVER={url} NETOPS_TOKEN=demo-security-token; netops drill start --name drill-1;\n\
+         netops drill inject link-down --target 127.0.0.1; netops drill end; netops drill report drill-1 -o html > drill.html\n\
+         Stop with Ctrl-C.\n",
         trap = args.trap_port
     );
 }

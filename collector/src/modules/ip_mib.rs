@@ -119,14 +119,26 @@ pub static MODULE: ModuleDef = ModuleDef {
             "The number of output IP datagrams discarded for lack of buffer space or similar."
         ),
         stat!(
-            "ipSystemStatsHCOutTransmits",
+            "ipSystemStatsOutTransmits",
             30,
+            Counter,
+            "The total number of IP datagrams that this entity supplied to the lower layers for transmission."
+        ),
+        stat!(
+            "ipSystemStatsHCOutTransmits",
+            31,
             Counter,
             "The total number of IP datagrams that this entity supplied to the lower layers for transmission (64-bit)."
         ),
         stat!(
-            "ipSystemStatsHCOutOctets",
+            "ipSystemStatsOutOctets",
             32,
+            Counter,
+            "The total number of octets in IP datagrams delivered to the lower layers for transmission."
+        ),
+        stat!(
+            "ipSystemStatsHCOutOctets",
+            33,
             Counter,
             "The total number of octets in IP datagrams delivered to the lower layers for transmission (64-bit)."
         ),

@@ -202,3 +202,16 @@ fn tracked_counters_are_extended_across_a_wrap() {
     tracker.observe_uptime(200);
     assert_eq!(poll(704, &mut tracker), 4_294_968_000.0);
 }
+
+/// RFC 4293: the 64-bit output columns are 31 (HCOutTransmits) and 33 (HCOutOctets); 30 and
+/// 32 are their 32-bit twins. A wrong column silently halves the IPv6 share on busy links.
+#[test]
+fn ip_mib_output_columns_follow_rfc_4293() {
+    let m = builtin("ip_mib").unwrap();
+    let col = |name: &str| *m.metric(name).unwrap().oid.last().unwrap();
+    assert_eq!(col("ipSystemStatsOutTransmits"), 30);
+    assert_eq!(col("ipSystemStatsHCOutTransmits"), 31);
+    assert_eq!(col("ipSystemStatsOutOctets"), 32);
+    assert_eq!(col("ipSystemStatsHCOutOctets"), 33);
+    assert_eq!(col("ipSystemStatsHCInOctets"), 6);
+}

@@ -86,6 +86,11 @@ pub fn decode_message(bytes: &[u8]) -> Result<DecodedMessage, CodecError> {
             },
         ];
         varbinds.extend(from_engine_varbinds(trap.varbinds().to_vec()));
+        // RFC 3584 §3.1 (3): the v1 agent-addr travels on as snmpTrapAddress.0.
+        varbinds.push(VarBind {
+            oid: Oid::from_arcs(vec![1, 3, 6, 1, 6, 3, 18, 1, 3, 0]),
+            value: SnmpValue::IpAddress(trap.agent_addr()),
+        });
         return Ok(DecodedMessage {
             version,
             community,
