@@ -139,7 +139,9 @@ for N in $NS; do
   sleep "$INTERVAL"
   scrape "$WORK/m1"
   sleep "$INTERVAL"
-  CB=$(cpu_seconds "$NP")
+  CB=$(cpu_seconds "$NP"); RSS_NOW=$(awk '/^VmRSS:/ {print $2}' "/proc/$NP/status")
+  LINES=$(curl -sf "http://127.0.0.1:$PORT/metrics" | wc -l) # size of what it serves (outside the window)
+  C_LINES=$(cpu_seconds "$NP")
   scrape "$WORK/m2"
   T1=$(now); C1=$(cpu_seconds "$NP"); S1=$(cpu_seconds "$SIM")
   RSS=$(peak_rss_kib "$NP")
@@ -150,8 +152,8 @@ for N in $NS; do
   VB_SUM=$(awk '/^netops_poll_varbinds/ {s += $2} END {print s + 0}' "$WORK/m2")
   VB_MEAN=$(calc %.1f "$VB_SUM / $N")
   read -r P50 P95 P99 < <(awk '/^netops_poll_duration_seconds/ {print $2}' "$WORK/m2" | percentiles_ms)
-  CPU=$(calc %.3f "$C1 - $C0")
-  SCRAPE_CPU=$(calc %.3f "$C1 - $CB")
+  CPU=$(calc %.3f "$C1 - $C0 - ($C_LINES - $CB)")
+  SCRAPE_CPU=$(calc %.3f "$C1 - $C_LINES")
   VB_WIN=$(calc %.0f "$RUNS * $VB_MEAN")
   N_POLLS_MIN=$(calc %.1f "$RUNS / ($WIN / 60)")
   N_VBS=$(calc %.0f "$VB_WIN / $WIN")
@@ -159,7 +161,7 @@ for N in $NS; do
   N_RSS_MIB=$(calc %.1f "$RSS / 1024")
   N_RSS_IF=$(calc %.2f "$RSS / ($N * $IFS_PER_AGENT)")
   N_SIM_CPU=$(calc %.1f "$S1 - $S0")
-  N_EXTRA="targets up $UP/$N; varbinds/poll $VB_MEAN; polls started in window $RUNS in ${WIN}s; CPU ${CPU}s in window, of which the last /metrics scrape ${SCRAPE_CPU}s; simulator CPU ${N_SIM_CPU}s"
+  N_EXTRA="targets up $UP/$N; varbinds/poll $VB_MEAN; polls started in window $RUNS in ${WIN}s; CPU ${CPU}s in window, of which the last /metrics scrape (${LINES} lines) ${SCRAPE_CPU}s; RSS just before that scrape $(calc %.1f "$RSS_NOW / 1024") MiB; simulator CPU ${N_SIM_CPU}s"
   echo "   netops: $N_EXTRA" >&2
 
   # ---------------------------------------------------------------- snmp_exporter
@@ -188,6 +190,9 @@ for N in $NS; do
   done
   T1=$(now); C1=$(cpu_seconds "$EP"); S1=$(cpu_seconds "$SIM")
   ERSS=$(peak_rss_kib "$EP")
+  # Outside the window: durations of scrapes one at a time (no queueing behind a burst).
+  head -n 20 "$WORK/urls" | xargs -P 1 -n 1 curl -s -o /dev/null -w '%{http_code} %{time_total}\n' >"$WORK/seq"
+  read -r SP50 SP95 _ < <(awk '$1 == 200 {print $2}' "$WORK/seq" | percentiles_ms)
   stop "$EP"
   stop "$SIM"
   WIN=$(calc %.3f "$T1 - $T0")
@@ -202,10 +207,10 @@ for N in $NS; do
   E_RSS_MIB=$(calc %.1f "$ERSS / 1024")
   E_RSS_IF=$(calc %.2f "$ERSS / ($N * $IFS_PER_AGENT)")
   E_SIM_CPU=$(calc %.1f "$S1 - $S0")
-  E_EXTRA="scrapes ok $OK, failed $FAILED; varbinds (snmp_scrape_pdus_returned)/scrape $E_PDUS, samples/scrape $E_SAMPLES; rounds over their interval $OVERRUN/2; window ${WIN}s; CPU ${ECPU}s; simulator CPU ${E_SIM_CPU}s"
+  E_EXTRA="scrapes ok $OK, failed $FAILED; varbinds (snmp_scrape_pdus_returned)/scrape $E_PDUS, samples/scrape $E_SAMPLES; rounds over their interval $OVERRUN/2; scrapes one at a time (20, outside the window): p50 ${SP50} ms, p95 ${SP95} ms; window ${WIN}s; CPU ${ECPU}s; simulator CPU ${E_SIM_CPU}s"
   echo "   snmp_exporter: $E_EXTRA" >&2
 
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f", a / b}'; }
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%.3g", a / b}'; }
   ROWS+=("
 ### N = $N agents ($((N * IFS_PER_AGENT)) interfaces)
 
@@ -219,6 +224,7 @@ for N in $NS; do
 | poll / scrape duration p50 (ms) | $P50 | $EP50 | $(ratio "$P50" "$EP50") |
 | poll / scrape duration p95 (ms) | $P95 | $EP95 | $(ratio "$P95" "$EP95") |
 | poll / scrape duration p99 (ms) | $P99 | $EP99 | $(ratio "$P99" "$EP99") |
+| snmp_exporter scrape one at a time p50 / p95 (ms) | | $SP50 / $SP95 | $(ratio "$P50" "$SP50") (p50) |
 
 - netops: $N_EXTRA.
 - snmp_exporter: $E_EXTRA.
