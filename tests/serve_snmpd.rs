@@ -113,6 +113,13 @@ auth = "leaky"
             .iter()
             .any(|l| l.contains("target=\"lo-agent\""))
     );
+    // Polls with the wrong community make snmpd count bad community names: the input of
+    // the shipped SnmpBadCommunityNames rule.
+    assert!(
+        series(&metrics, "snmpInBadCommunityNames")
+            .iter()
+            .any(|l| l.contains("target=\"lo-agent\""))
+    );
     assert!(
         series(&metrics, "ipSystemStatsHCInOctets")
             .iter()

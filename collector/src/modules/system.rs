@@ -3,11 +3,14 @@
 use super::{MetricDef, MetricType::*, ModuleDef};
 
 const SYSTEM: &[u32] = &[1, 3, 6, 1, 2, 1, 1];
+// SNMPv2-MIB snmp group counters that tell of someone guessing communities.
+const SNMP_IN_BAD_COMMUNITY_NAMES: &[u32] = &[1, 3, 6, 1, 2, 1, 11, 4, 0];
+const SNMP_IN_BAD_COMMUNITY_USES: &[u32] = &[1, 3, 6, 1, 2, 1, 11, 5, 0];
 
 pub static MODULE: ModuleDef = ModuleDef {
     name: "system",
     walk: &[SYSTEM],
-    get: &[],
+    get: &[SNMP_IN_BAD_COMMUNITY_NAMES, SNMP_IN_BAD_COMMUNITY_USES],
     metrics: &[
         MetricDef {
             name: "sysDescr",
@@ -78,6 +81,20 @@ pub static MODULE: ModuleDef = ModuleDef {
             kind: Gauge,
             index: Some("sysORIndex"),
             help: "The value of sysUpTime at the time this conceptual row was last instantiated.",
+        },
+        MetricDef {
+            name: "snmpInBadCommunityNames",
+            oid: &[1, 3, 6, 1, 2, 1, 11, 4],
+            kind: Counter,
+            index: None,
+            help: "Messages delivered to the SNMP entity that used an unknown community name.",
+        },
+        MetricDef {
+            name: "snmpInBadCommunityUses",
+            oid: &[1, 3, 6, 1, 2, 1, 11, 5],
+            kind: Counter,
+            index: None,
+            help: "Messages delivered to the SNMP entity that used a community not allowed for the operation.",
         },
     ],
     lookups: &[],
