@@ -9,11 +9,7 @@ use netops_collector::sim::server::{SimConfig, Simulator, raise_nofile_limit};
 use netops_collector::sim::store::Store;
 use netops_collector::sim::usm::V3UserSpec;
 use netops_collector::sim::{record, snmprec};
-use netops_collector::snmp::{
-    self, AgentAddress, AuthProtocol, Credentials, Oid, PrivProtocol, RequestOptions,
-    SecurityLevel, UsmUser, Version,
-};
-use netops_core::Secret;
+use netops_collector::snmp::{self, AgentAddress, Oid, RequestOptions};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -105,43 +101,8 @@ struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 struct RecordArgs {
-    /// SNMP version: 1, 2c or 3.
-    #[arg(short = 'v', long = "snmp-version", default_value = "2c", value_parser = parse_version)]
-    snmp_version: Version,
-
-    /// Community string (v1, v2c).
-    #[arg(
-        short = 'c',
-        long = "community",
-        default_value = "public",
-        hide_default_value = true
-    )]
-    community: String,
-
-    /// SNMPv3 user name.
-    #[arg(short = 'u', long = "user")]
-    user: Option<String>,
-
-    /// SNMPv3 security level: noAuthNoPriv, authNoPriv or authPriv (default from the
-    /// passphrases given).
-    #[arg(short = 'l', long = "level", value_parser = parse_level)]
-    level: Option<SecurityLevel>,
-
-    /// SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.
-    #[arg(short = 'a', long = "auth-protocol", default_value = "SHA", value_parser = parse_auth)]
-    auth_protocol: AuthProtocol,
-
-    /// SNMPv3 authentication passphrase.
-    #[arg(short = 'A', long = "auth-pass")]
-    auth_pass: Option<String>,
-
-    /// SNMPv3 privacy protocol: DES, AES, AES-192, AES-256.
-    #[arg(short = 'x', long = "priv-protocol", default_value = "AES", value_parser = parse_priv)]
-    priv_protocol: PrivProtocol,
-
-    /// SNMPv3 privacy passphrase.
-    #[arg(short = 'X', long = "priv-pass")]
-    priv_pass: Option<String>,
+    #[command(flatten)]
+    auth: super::snmp::AgentAuthArgs,
 
     /// Timeout of each attempt, seconds.
     #[arg(short = 't', long = "timeout", default_value_t = 2.0)]
@@ -162,19 +123,6 @@ struct RecordArgs {
     /// The device, host:port (default port 161).
     #[arg(value_name = "TARGET")]
     target: String,
-}
-
-fn parse_version(s: &str) -> Result<Version, String> {
-    s.parse()
-}
-fn parse_level(s: &str) -> Result<SecurityLevel, String> {
-    s.parse()
-}
-fn parse_auth(s: &str) -> Result<AuthProtocol, String> {
-    s.parse()
-}
-fn parse_priv(s: &str) -> Result<PrivProtocol, String> {
-    s.parse()
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
@@ -314,43 +262,6 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-impl RecordArgs {
-    fn credentials(&self) -> anyhow::Result<Credentials> {
-        Ok(match self.snmp_version {
-            Version::V1 | Version::V2c => Credentials::Community {
-                version: self.snmp_version,
-                community: Secret::new(self.community.clone()),
-            },
-            Version::V3 => {
-                let name = self
-                    .user
-                    .clone()
-                    .context("SNMPv3 needs a user name: add -u USER")?;
-                let level = self
-                    .level
-                    .unwrap_or(match (&self.auth_pass, &self.priv_pass) {
-                        (Some(_), Some(_)) => SecurityLevel::AuthPriv,
-                        (Some(_), None) => SecurityLevel::AuthNoPriv,
-                        _ => SecurityLevel::NoAuthNoPriv,
-                    });
-                Credentials::Usm(UsmUser {
-                    name,
-                    level,
-                    auth: self
-                        .auth_pass
-                        .as_ref()
-                        .map(|p| (self.auth_protocol, Secret::new(p.clone()))),
-                    privacy: self
-                        .priv_pass
-                        .as_ref()
-                        .map(|p| (self.priv_protocol, Secret::new(p.clone()))),
-                    context: String::new(),
-                })
-            }
-        })
-    }
-}
-
 async fn run_record(args: RecordArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0,
@@ -371,7 +282,7 @@ async fn run_record(args: RecordArgs) -> anyhow::Result<ExitCode> {
         retries: args.retries,
         max_repetitions: 25,
     };
-    let credentials = args.credentials()?;
+    let credentials = args.auth.credentials()?;
     let session = match snmp::dedicated_session(&address, &credentials, options).await {
         Ok(s) => s,
         Err(e) => {

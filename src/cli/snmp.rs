@@ -40,8 +40,10 @@ enum OutputFormat {
     Json,
 }
 
+/// The agent's credentials, with net-snmp's flag names. Shared by every command that
+/// talks to one agent (`netops snmp`, `netops sim record`).
 #[derive(Debug, clap::Args)]
-struct QueryArgs {
+pub struct AgentAuthArgs {
     /// SNMP version: 1, 2c or 3.
     #[arg(short = 'v', long = "snmp-version", default_value = "2c", value_parser = parse_version)]
     snmp_version: Version,
@@ -83,6 +85,12 @@ struct QueryArgs {
     /// SNMPv3 context name.
     #[arg(short = 'n', long = "context", default_value = "")]
     context: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    auth: AgentAuthArgs,
 
     /// Seconds to wait for each attempt.
     #[arg(short = 't', long = "timeout", default_value_t = 1.0)]
@@ -122,8 +130,9 @@ fn parse_priv(s: &str) -> Result<PrivProtocol, String> {
     s.parse()
 }
 
-impl QueryArgs {
-    fn credentials(&self) -> anyhow::Result<Credentials> {
+impl AgentAuthArgs {
+    /// The credentials the flags describe (v3: the level defaults to what the passphrases allow).
+    pub fn credentials(&self) -> anyhow::Result<Credentials> {
         Ok(match self.snmp_version {
             Version::V1 | Version::V2c => Credentials::Community {
                 version: self.snmp_version,
@@ -157,7 +166,9 @@ impl QueryArgs {
             }
         })
     }
+}
 
+impl QueryArgs {
     fn options(&self) -> anyhow::Result<RequestOptions> {
         anyhow::ensure!(
             self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0,
@@ -191,7 +202,7 @@ pub async fn run(args: SnmpArgs) -> anyhow::Result<ExitCode> {
         anyhow::ensure!(walking, "get needs at least one OID");
         oids.push("1.3.6.1.2.1".parse()?);
     }
-    let credentials = query.credentials()?;
+    let credentials = query.auth.credentials()?;
     let options = query.options()?;
 
     let session = match snmp::dedicated_session(&address, &credentials, options).await {
