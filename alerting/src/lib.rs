@@ -31,6 +31,7 @@
 
 pub mod alert;
 pub mod api;
+mod db;
 pub mod drill;
 pub mod error;
 pub mod eval;

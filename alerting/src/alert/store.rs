@@ -10,9 +10,10 @@
 //! them too), BIGINT milliseconds for times, and `ON CONFLICT … DO UPDATE` upserts.
 
 use super::{Alert, AlertState};
+use crate::db::store_err;
 use crate::error::AlertError;
 use netops_core::Labels;
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::BTreeMap;
 
@@ -66,44 +67,10 @@ pub struct AlertStore {
     pool: AnyPool,
 }
 
-fn store_err(what: &str) -> impl FnOnce(sqlx::Error) -> AlertError + '_ {
-    move |source| AlertError::Store {
-        what: what.to_string(),
-        source,
-    }
-}
-
 impl AlertStore {
     /// Connects (creating an SQLite file if needed) and creates the tables.
     pub async fn connect(url: &str) -> Result<Self, AlertError> {
-        sqlx::any::install_default_drivers();
-        let mut url = url.to_string();
-        let is_sqlite = url.starts_with("sqlite:");
-        if is_sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-            url.push_str(if url.contains('?') {
-                "&mode=rwc"
-            } else {
-                "?mode=rwc"
-            });
-        }
-        // An in-memory SQLite database exists per connection: keep exactly one.
-        let max = if url.contains(":memory:") { 1 } else { 4 };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .connect(&url)
-            .await
-            // The URL may hold a password: name the engine only.
-            .map_err(store_err(if is_sqlite {
-                "connect to SQLite"
-            } else {
-                "connect to PostgreSQL"
-            }))?;
-        for stmt in SCHEMA {
-            sqlx::query(stmt)
-                .execute(&pool)
-                .await
-                .map_err(store_err("create alert tables"))?;
-        }
+        let pool = crate::db::open(url, "alert", SCHEMA).await?;
         Ok(Self { pool })
     }
 

@@ -11,9 +11,10 @@
 
 use super::{Ack, Cidr, Drill, DrillAlert, DrillReport, Injection, alerts_from_history};
 use crate::alert::store::AlertStore;
+use crate::db::store_err;
 use crate::error::AlertError;
 use serde::Serialize;
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::BTreeMap;
 
@@ -92,13 +93,6 @@ pub struct DrillStore {
     pool: AnyPool,
 }
 
-fn store_err(what: &str) -> impl FnOnce(sqlx::Error) -> AlertError + '_ {
-    move |source| AlertError::Store {
-        what: what.to_string(),
-        source,
-    }
-}
-
 fn drill_err(drill: &str, message: impl Into<String>) -> AlertError {
     AlertError::Drill {
         drill: drill.to_string(),
@@ -110,33 +104,7 @@ impl DrillStore {
     /// Connects (creating an SQLite file if needed) and creates the tables. Pass the same
     /// URL as the alert store so drills and `alert_history` share one database.
     pub async fn connect(url: &str) -> Result<Self, AlertError> {
-        sqlx::any::install_default_drivers();
-        let mut url = url.to_string();
-        let is_sqlite = url.starts_with("sqlite:");
-        if is_sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-            url.push_str(if url.contains('?') {
-                "&mode=rwc"
-            } else {
-                "?mode=rwc"
-            });
-        }
-        let max = if url.contains(":memory:") { 1 } else { 4 };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .connect(&url)
-            .await
-            // The URL may hold a password: name the engine only.
-            .map_err(store_err(if is_sqlite {
-                "connect to SQLite (drills)"
-            } else {
-                "connect to PostgreSQL (drills)"
-            }))?;
-        for stmt in SCHEMA {
-            sqlx::query(stmt)
-                .execute(&pool)
-                .await
-                .map_err(store_err("create drill tables"))?;
-        }
+        let pool = crate::db::open(url, "drill", SCHEMA).await?;
         Ok(Self { pool })
     }
 
