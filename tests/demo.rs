@@ -1,33 +1,70 @@
 //! `netops demo` on a bare machine: one process, and within seconds every part answers —
-//! simulated routers polled, loopback probed over IPv4 and IPv6, the district's 2023
-//! figures reported, on-air sites probed, the alert engine running.
+//! simulated routers polled (one of them down on purpose), their CPU and memory read,
+//! loopback probed over IPv4 and IPv6, the district's 2023 figures reported, on-air sites
+//! probed, the alert engine running, the sample drill recorded — and it says once, in one
+//! line each, whether SRv6 and ICMP probes run and why not. Without privileges it still
+//! runs everything else, and says what it left out instead of failing every round.
 
-use netops_test_support::{ChildGuard, free_tcp_port, free_udp_port, http_get, wait_until};
+use netops_test_support::{
+    ChildGuard, free_tcp_port, free_udp_port, http_get, require_binary, wait_until,
+};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+/// Starts the demo with `agents` agents behind `wrapper` (e.g. setpriv); its stderr goes
+/// to `dir/demo.log`.
+fn start_demo(dir: &Path, wrapper: &[&str], agents: usize) -> (ChildGuard, SocketAddr, u16) {
+    let http: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
+    let sim_port = 40_000 + (std::process::id() % 10_000) as u16 + wrapper.len() as u16 * 300;
+    let program = wrapper
+        .first()
+        .copied()
+        .unwrap_or(env!("CARGO_BIN_EXE_netops"));
+    let mut command = Command::new(program);
+    if !wrapper.is_empty() {
+        command
+            .args(&wrapper[1..])
+            .arg(env!("CARGO_BIN_EXE_netops"));
+    }
+    command
+        .args(["demo", "--interval", "2"])
+        .args(["--agents", &agents.to_string()])
+        .args(["--listen", &http.to_string()])
+        .args(["--sim-port", &sim_port.to_string()])
+        .args(["--trap-port", &free_udp_port().to_string()])
+        .arg("--dir")
+        .arg(dir.join("demo"))
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("demo.log")).unwrap());
+    (
+        ChildGuard::spawn("netops demo", &mut command),
+        http,
+        sim_port,
+    )
+}
+
+fn log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("demo.log")).unwrap_or_default()
+}
+
+/// The lines of the log that start with `prefix`.
+fn lines_starting<'a>(log: &'a str, prefix: &str) -> Vec<&'a str> {
+    log.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+fn up_targets(metrics: &str) -> usize {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("netops_target_up{") && l.ends_with(" 1"))
+        .count()
+}
 
 #[test]
 fn demo_brings_up_every_part() {
     let dir = tempfile::tempdir().unwrap();
-    let http: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
-    let sim_port = 40_000 + (std::process::id() % 10_000) as u16;
-    let mut demo = ChildGuard::spawn(
-        "netops demo",
-        Command::new(env!("CARGO_BIN_EXE_netops"))
-            .args(["demo", "--agents", "30", "--interval", "2"])
-            .args([
-                "--listen",
-                &http.to_string(),
-                "--sim-port",
-                &sim_port.to_string(),
-            ])
-            .args(["--trap-port", &free_udp_port().to_string()])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null()),
-    );
+    let (mut demo, http, sim_port) = start_demo(dir.path(), &[], 30);
     let mut metrics = String::new();
     wait_until(
         "every part of the demo to report",
@@ -36,10 +73,12 @@ fn demo_brings_up_every_part() {
             metrics = http_get(http, "/metrics")
                 .map(|(_, b)| b)
                 .unwrap_or_default();
-            metrics.lines().filter(|l| l.starts_with("netops_target_up{") && l.ends_with(" 1")).count() == 30
+            up_targets(&metrics) == 29
+            && metrics.contains("netops_target_up{target=\"kiosk-gw-0029\"} 0")
             && metrics.contains("netops_probe_success{family=\"ipv6\",path=\"plain\",protocol=\"icmp\",target=\"loopback\"} 1")
             && metrics.contains("netops_site_probe_success{")
             && metrics.contains("netops_alerts{")
+            && metrics.contains("netops_drill_injections_total{drill=\"demo-sample\",kind=\"link-down\"}")
         },
     );
     demo.assert_running();
@@ -48,10 +87,41 @@ fn demo_brings_up_every_part() {
         "simulated interfaces polled"
     );
     assert!(
+        metrics.contains("hrProcessorLoad{")
+            && metrics.contains("hrStorageDescr=\"Physical memory\""),
+        "simulated CPU and memory polled (HOST-RESOURCES-MIB)"
+    );
+    assert!(
+        metrics.contains("netops_poll_errors_total{reason=\"timeout\",target=\"kiosk-gw-0029\"}"),
+        "the unreachable device counts poll errors"
+    );
+    assert!(
+        metrics.contains("netops_dualstack_port_exposure{family_open=\"ipv4_only\",port=\""),
+        "the demo's own IPv4-only HTTP port is a dual-stack gap"
+    );
+    assert!(
         metrics.contains("town=\"市桥街\""),
         "devices carry their town"
     );
     assert!(metrics.contains("netops_sites{"), "inventory gauges");
+    // SRv6: on, with its series, or off with one line saying why.
+    let log_text = log(dir.path());
+    let srv6 = lines_starting(&log_text, "netops demo: SRv6 probes ");
+    assert_eq!(srv6.len(), 1, "one SRv6 line:\n{log_text}");
+    if srv6[0].starts_with("netops demo: SRv6 probes on") {
+        wait_until("the SRv6 path's series", Duration::from_secs(30), || {
+            http_get(http, "/metrics").is_ok_and(|(_, b)| {
+                b.contains("netops_probe_success{family=\"ipv6\",path=\"srv6:::1,::1\",protocol=\"icmp\",target=\"loopback\"} 1")
+            })
+        });
+    } else {
+        assert!(
+            srv6[0].contains("seg6_enabled") || srv6[0].contains("CAP_NET_RAW"),
+            "the reason names what is missing: {}",
+            srv6[0]
+        );
+        assert!(!metrics.contains("path=\"srv6:"), "no SRv6 series when off");
+    }
     let (_, body) = http_get(http, "/reports/progress?year=2023&format=json").unwrap();
     let report: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
@@ -67,6 +137,7 @@ fn demo_brings_up_every_part() {
         "/reports/progress",
         "/reports/blind-spots",
         "/api/alerts",
+        "/api/drills",
     ] {
         assert!(index.contains(link), "home page links {link}");
     }
@@ -77,4 +148,72 @@ fn demo_brings_up_every_part() {
     .unwrap();
     assert!(snmp.contains("ifHCInOctets{"), "{snmp:.500}");
     drop(demo);
+}
+
+#[test]
+fn demo_without_privileges_runs_the_rest_and_says_what_it_left_out() {
+    require_binary("/usr/bin/setpriv");
+    let dir = tempfile::tempdir().unwrap();
+    // The demo runs as nobody: its directory must be writable for it.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let nobody = [
+        "/usr/bin/setpriv",
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+    ];
+    let (mut demo, http, _) = start_demo(dir.path(), &nobody, 10);
+    let mut metrics = String::new();
+    wait_until(
+        "the unprivileged demo to poll and report",
+        Duration::from_secs(90),
+        || {
+            metrics = http_get(http, "/metrics")
+                .map(|(_, b)| b)
+                .unwrap_or_default();
+            up_targets(&metrics) == 9
+                && metrics.contains("hrProcessorLoad{")
+                && metrics.contains("netops_drill_injections_total{drill=\"demo-sample\"")
+        },
+    );
+    demo.assert_running();
+    let (status, _) = http_get(http, "/reports/progress?year=2023&format=json").unwrap();
+    assert_eq!(status, 200);
+    let log_text = log(dir.path());
+    let srv6 = lines_starting(&log_text, "netops demo: SRv6 probes off: ");
+    assert_eq!(srv6.len(), 1, "SRv6 is off, said once:\n{log_text}");
+    assert!(srv6[0].contains("CAP_NET_RAW"), "{}", srv6[0]);
+    // ICMP works unprivileged where net.ipv4.ping_group_range lets nobody's group in;
+    // elsewhere the demo says so once and leaves the probes out.
+    let icmp_off = lines_starting(&log_text, "netops demo: ICMP probes off");
+    if icmp_off.is_empty() {
+        wait_until(
+            "ICMP probes over datagram sockets",
+            Duration::from_secs(30),
+            || {
+                http_get(http, "/metrics").is_ok_and(|(_, b)| {
+                    b.contains("netops_probe_success{family=\"ipv6\",path=\"plain\",protocol=\"icmp\",target=\"loopback\"} 1")
+                })
+            },
+        );
+    } else {
+        assert_eq!(icmp_off.len(), 1, "{log_text}");
+        assert!(
+            icmp_off[0].contains("ping_group_range") && icmp_off[0].contains("CAP_NET_RAW"),
+            "{}",
+            icmp_off[0]
+        );
+        assert!(
+            !metrics.contains("netops_probe_success{"),
+            "no probes when off"
+        );
+    }
+    assert!(
+        !log_text.contains("probe round failed") && !log_text.contains("SRv6 prober unavailable"),
+        "no failure per probe round:\n{log_text:.3000}"
+    );
 }

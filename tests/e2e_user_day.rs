@@ -81,7 +81,7 @@ fn a_users_day() {
             .stderr(Stdio::null()),
     );
 
-    // 2. /metrics.
+    // 2. /metrics: every simulated router answers but the one the demo keeps down.
     wait_until(
         "the demo polls its routers",
         Duration::from_secs(90),
@@ -92,7 +92,8 @@ fn a_users_day() {
             m.lines()
                 .filter(|l| l.starts_with("netops_target_up{") && l.ends_with(" 1"))
                 .count()
-                == 20
+                == 19
+                && m.contains("netops_target_up{target=\"edge-switch-0019\"} 0")
         },
     );
 
@@ -189,7 +190,28 @@ scrape_configs:
         (Some(2041), Some(1795))
     );
 
-    // 6. A drill with an injected link-down.
+    // 6. A drill with an injected link-down, once the demo's sample drill has ended (one
+    // drill runs at a time; the demo ends its sample as soon as it is detected).
+    wait_until(
+        "the demo's sample drill to end",
+        Duration::from_secs(120),
+        || {
+            let list = ok(netops(&["drill", "list"], &server), "drill list");
+            let ended = list.contains("demo-sample") && !list.contains("\topen\t");
+            if !ended {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            ended
+        },
+    );
+    let sample = ok(
+        netops(&["drill", "report", "demo-sample", "-o", "json"], &server),
+        "sample drill report",
+    );
+    assert!(
+        sample.contains("LinkDownTrap") && sample.contains("SnmpAuthenticationFailureTrapBurst"),
+        "the sample drill's injections were detected: {sample:.2000}"
+    );
     ok(
         netops(
             &[

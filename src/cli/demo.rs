@@ -1,22 +1,30 @@
 //! `netops demo`: the whole product on one machine with nothing else installed. One process
-//! runs the agent simulator (a few hundred simulated routers and switches on loopback), the
-//! collector polling them, ICMP probes of 127.0.0.1 and ::1, the 5G inventory (SQLite, a
-//! generated district with the published 2023 figures, its on-air sites probed on loopback
-//! management addresses), the alert engine with the shipped rules, the trap listener, and
-//! the HTTP server.
+//! runs the agent simulator (a few hundred simulated routers and switches on loopback, one
+//! of them unreachable on purpose), the collector polling them (system, interfaces,
+//! HOST-RESOURCES CPU/memory, IP-MIB), ICMP probes of 127.0.0.1 and ::1 with a dual-stack
+//! port comparison and, where the kernel and privileges allow, an SRv6 path over loopback,
+//! the 5G inventory (SQLite, a generated district with the published 2023 figures, its
+//! on-air sites probed on loopback management addresses), the alert engine with the
+//! shipped rules, the trap listener, the drill API with a short sample drill, and the HTTP
+//! server. Every dashboard in `dashboards/` has data against it (`tests/dashboards.rs`).
 
 use crate::config::{AlertingConfig, Config, DrillsConfig, InventoryConfig};
 use anyhow::Context;
+use netops_alerting::drill::client::DrillClient;
 use netops_collector::config::PollTarget;
 use netops_collector::modules;
 use netops_collector::sim::dynamics::DynamicsOptions;
+use netops_collector::sim::fault::FaultSpec;
 use netops_collector::sim::generate;
 use netops_collector::sim::server::{SimConfig, Simulator};
 use netops_collector::sim::store::Store as SimStore;
 use netops_collector::snmp::{AgentAddress, Credentials, RequestOptions};
 use netops_inventory::import::{ImportKind, ImportOptions, import_file};
 use netops_probes::config::ProbePlan;
+use netops_probes::packet::icmp::IcmpVersion;
 use netops_probes::prober::Protocol;
+use netops_probes::socket::icmp::IcmpSocket;
+use netops_probes::{ProbeTarget, Prober, RoundSpec, Srv6Prober};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +45,23 @@ const SHIPPED_RULES: &[(&str, &str)] = &[
     ),
     ("traps.yml", include_str!("../../alerting/rules/traps.yml")),
 ];
+
+/// The API token of the demo's security team (drills) and planners (inventory writes).
+const SECURITY_TOKEN: &str = "demo-security-token";
+const PLANNER_TOKEN: &str = "demo-planner-token";
+
+/// The drill the demo runs by itself at start, so the security dashboard and the drill
+/// report have something to show before anyone runs one.
+const SAMPLE_DRILL: &str = "demo-sample";
+
+/// With this many agents or more, the last one never answers: a device that is down, for
+/// the "targets down" panels, poll errors and the TargetDown alert.
+const UNREACHABLE_FROM: usize = 10;
+
+/// The SRv6 path probed over loopback: the segment list visits ::1 as a SID (segments
+/// left 1: the kernel's own SRH processing at a local address, i.e. the End behaviour)
+/// and then arrives at ::1. It needs CAP_NET_RAW and `seg6_enabled` on `all` and `lo`.
+const LOOPBACK_SRV6_PATH: [Ipv6Addr; 2] = [Ipv6Addr::LOCALHOST, Ipv6Addr::LOCALHOST];
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -133,7 +158,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 ))
             })
             .collect();
-    let (simulator, base) = bind_simulator(&args, recordings).await?;
+    let unreachable = (args.agents >= UNREACHABLE_FROM).then_some(args.agents - 1);
+    let (simulator, base) = bind_simulator(&args, recordings, unreachable).await?;
     let cancel = CancellationToken::new();
     let sim_task = tokio::spawn(simulator.run(cancel.clone()));
     eprintln!(
@@ -142,6 +168,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         base,
         usize::from(base) + args.agents - 1
     );
+    if let Some(i) = unreachable {
+        eprintln!(
+            "netops demo: {} (udp 127.0.0.1:{}) never answers, on purpose: a device that is down (its poll failures are logged below)",
+            target_name(i),
+            usize::from(base) + i
+        );
+    }
 
     // 3. The daemon's configuration.
     let rules_dir = dir.join("rules");
@@ -150,40 +183,62 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(rules_dir.join(name), text)?;
     }
     let interval = Duration::from_secs_f64(args.interval);
+    // A poll may not outlive its interval (the scheduler cuts it off, and a cut-off poll
+    // reports nothing): both attempts of a request to the unreachable agent fit in half of
+    // it. Loopback agents answer in milliseconds.
+    let poll_timeout = (interval / 4).min(Duration::from_secs(2));
     let mut config = Config::empty();
     config.listen = args.listen;
     config.snmp.interval_seconds = args.interval;
     config.targets = (0..args.agents)
-        .map(|i| {
-            let kind = ["core-router", "edge-switch", "kiosk-gw"][i % 3];
-            PollTarget {
-                name: format!("{kind}-{i:04}"),
-                address: AgentAddress {
-                    host: "127.0.0.1".into(),
-                    port: base + i as u16,
-                },
-                credentials: Credentials::v2c("public"),
-                options: RequestOptions {
-                    timeout: Duration::from_secs(2),
-                    retries: 1,
-                    max_repetitions: 25,
-                },
-                interval,
-                modules: ["system", "if_mib", "ip_mib"]
-                    .iter()
-                    .filter_map(|m| modules::builtin(m))
-                    .collect(),
-                labels: [("town".to_string(), town_of(i).to_string())].into(),
-            }
+        .map(|i| PollTarget {
+            name: target_name(i),
+            address: AgentAddress {
+                host: "127.0.0.1".into(),
+                port: base + i as u16,
+            },
+            credentials: Credentials::v2c("public"),
+            options: RequestOptions {
+                timeout: poll_timeout,
+                retries: 1,
+                max_repetitions: 25,
+            },
+            interval,
+            modules: ["system", "if_mib", "host_resources", "ip_mib"]
+                .iter()
+                .filter_map(|m| modules::builtin(m))
+                .collect(),
+            labels: [("town".to_string(), town_of(i).to_string())].into(),
         })
         .collect();
     config.probe_defaults.interval_seconds = args.interval;
-    config.probe_targets = vec![loopback_probe(interval)];
+    // Without any ICMP socket every probe round would fail and say so, hundreds of times a
+    // round: say it once here and leave the probes out instead.
+    let icmp = icmp_available();
+    if let Err(why) = &icmp {
+        eprintln!("netops demo: ICMP probes off (loopback and 5G sites are not probed): {why}");
+    }
+    let srv6 = loopback_srv6().await;
+    match &srv6 {
+        Ok(_) => eprintln!(
+            "netops demo: SRv6 probes on: ::1 through the SID ::1 (path=\"srv6:::1,::1\"), next to the plain path"
+        ),
+        Err(why) => eprintln!("netops demo: SRv6 probes off: {why}"),
+    }
+    if icmp.is_ok() {
+        config.probe_targets = vec![loopback_probe(
+            interval,
+            srv6.clone().unwrap_or_default(),
+            args.listen.port(),
+        )];
+    }
     config.inventory = Some(InventoryConfig {
         db: db.clone(),
-        probe_sites: true,
-        api: toml::from_str("tokens = [{ name = \"demo-planner\", token = \"demo-planner-token\", role = \"planner\" }]")
-            .context("demo API tokens")?,
+        probe_sites: icmp.is_ok(),
+        api: toml::from_str(&format!(
+            "tokens = [{{ name = \"demo-planner\", token = \"{PLANNER_TOKEN}\", role = \"planner\" }}]"
+        ))
+        .context("demo API tokens")?,
     });
     config.alerting = Some(AlertingConfig {
         rules: vec![rules_dir],
@@ -194,19 +249,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         resend_delay_seconds: 60.0,
     });
     config.drills = Some(DrillsConfig {
-        api: toml::from_str(
-            "tokens = [{ name = \"demo-security\", token = \"demo-security-token\", roles = [\"security\"] }]",
-        )
+        api: toml::from_str(&format!(
+            "tokens = [{{ name = \"demo-security\", token = \"{SECURITY_TOKEN}\", roles = [\"security\"] }}]"
+        ))
         .context("demo drill tokens")?,
         auth_failure_count: 10,
     });
     config.traps = Some((
-        SocketAddr::from(([127, 0, 0, 1], 1162)),
+        SocketAddr::from(([127, 0, 0, 1], args.trap_port)),
         vec!["public".into()],
     ));
 
-    print_welcome(&args, base);
+    print_welcome(&args, base, srv6.is_ok());
+    let drill_task = tokio::spawn(sample_drill(format!("http://{}", args.listen)));
     let result = crate::daemon::serve(config).await;
+    drill_task.abort();
     cancel.cancel();
     let _ = sim_task.await;
     result.context("netops demo")?;
@@ -217,7 +274,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 async fn bind_simulator(
     args: &DemoArgs,
     stores: Vec<Arc<SimStore>>,
+    unreachable: Option<usize>,
 ) -> anyhow::Result<(Simulator, u16)> {
+    let faults: Vec<FaultSpec> = match unreachable {
+        Some(i) => vec![format!("timeout:{i}").parse().context("the demo's fault")?],
+        None => Vec::new(),
+    };
     let mut base = args.sim_port;
     let mut last_error = None;
     for _ in 0..10 {
@@ -232,7 +294,7 @@ async fn bind_simulator(
             stores: stores.clone(),
             community: "public".into(),
             v3_users: Vec::new(),
-            faults: Vec::new(),
+            faults: faults.clone(),
         };
         match Simulator::bind(config).await {
             Ok(sim) => return Ok((sim, base)),
@@ -248,7 +310,10 @@ async fn bind_simulator(
     ))
 }
 
-fn loopback_probe(interval: Duration) -> ProbePlan {
+/// ICMP to 127.0.0.1 and ::1, the SRv6 path if it works here, and the demo's own HTTP
+/// port compared across both families (it listens on one address, so the IPv6 readiness
+/// board shows a real dual-stack gap).
+fn loopback_probe(interval: Duration, srv6_path: Vec<Ipv6Addr>, http_port: u16) -> ProbePlan {
     ProbePlan {
         name: "loopback".into(),
         addresses: vec![
@@ -257,8 +322,12 @@ fn loopback_probe(interval: Duration) -> ProbePlan {
         ],
         protocol: Protocol::Icmp,
         port: None,
-        srv6_paths: Vec::new(),
-        dual_stack_ports: Vec::new(),
+        srv6_paths: if srv6_path.is_empty() {
+            Vec::new()
+        } else {
+            vec![srv6_path]
+        },
+        dual_stack_ports: vec![http_port],
         interval,
         count: 5,
         spacing: Duration::from_millis(100),
@@ -266,6 +335,148 @@ fn loopback_probe(interval: Duration) -> ProbePlan {
         size: 56,
         site: None,
     }
+}
+
+/// Whether this process may send ICMP and ICMPv6 echo requests: with a raw socket
+/// (CAP_NET_RAW) or an unprivileged datagram socket (`net.ipv4.ping_group_range`).
+fn icmp_available() -> Result<(), String> {
+    for version in [IcmpVersion::V4, IcmpVersion::V6] {
+        IcmpSocket::open(version).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Whether SRv6 probes work here: the loopback SRv6 path, or every reason they do not
+/// (checked once at start, so the demo says it once instead of failing every round).
+async fn loopback_srv6() -> Result<Vec<Ipv6Addr>, String> {
+    let mut why = Vec::new();
+    let mut sysctls_off = Vec::new();
+    for iface in ["all", "lo"] {
+        let file = format!("/proc/sys/net/ipv6/conf/{iface}/seg6_enabled");
+        match std::fs::read_to_string(&file) {
+            Ok(v) if v.trim() == "1" => {}
+            Ok(_) => sysctls_off.push(format!("net.ipv6.conf.{iface}.seg6_enabled=1")),
+            Err(e) => why.push(format!("this kernel has no SRv6 ({file}: {e})")),
+        }
+    }
+    if !sysctls_off.is_empty() {
+        why.push(format!(
+            "the kernel drops SRv6 packets on loopback (enable with `sysctl -w {}`)",
+            sysctls_off.join(" ")
+        ));
+    }
+    let path = LOOPBACK_SRV6_PATH.to_vec();
+    let prober = match Srv6Prober::open(path.clone()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            why.push(format!(
+                "{e}; run as root or `setcap cap_net_raw+ep` the binary"
+            ));
+            None
+        }
+    };
+    if let (Some(prober), true) = (prober, why.is_empty()) {
+        // One probe proves the path end to end (a container may still filter it).
+        let spec = RoundSpec {
+            count: 1,
+            interval: Duration::ZERO,
+            timeout: Duration::from_millis(500),
+            size: 56,
+            port: None,
+        };
+        let target = ProbeTarget::new("loopback", IpAddr::V6(Ipv6Addr::LOCALHOST));
+        match prober.round(&target, &spec).await {
+            Ok(r) if r.stats.received > 0 => {}
+            Ok(_) => why.push("a test SRv6 probe through ::1 got no answer".into()),
+            Err(e) => why.push(format!("a test SRv6 probe through ::1 failed: {e}")),
+        }
+    }
+    if why.is_empty() {
+        Ok(path)
+    } else {
+        Err(why.join("; "))
+    }
+}
+
+/// A short drill run through the drill API, as the security team runs one: a link-down
+/// and an authentication-failure burst injected through the real trap path, one alert
+/// acknowledged, and the drill ended once both injections are detected (at most three
+/// minutes), so `netops drill start` is free again.
+async fn sample_drill(server: String) {
+    match run_sample_drill(&server).await {
+        Ok(outcome) => eprintln!(
+            "netops demo: sample drill {SAMPLE_DRILL} ended ({outcome}); report: netops drill report {SAMPLE_DRILL} -o html > drill.html"
+        ),
+        Err(e) => eprintln!("netops demo: sample drill {SAMPLE_DRILL} skipped: {e}"),
+    }
+}
+
+async fn run_sample_drill(server: &str) -> Result<&'static str, String> {
+    let client =
+        DrillClient::new(server, Some(SECURITY_TOKEN.into())).map_err(|e| e.to_string())?;
+    // The HTTP server starts after this task; wait for it.
+    let mut ready = false;
+    for _ in 0..150 {
+        if client.list().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    if !ready {
+        return Err(format!("the drill API at {server} did not answer"));
+    }
+    let err = |e: netops_alerting::drill::client::ClientError| e.to_string();
+    client
+        .start(SAMPLE_DRILL, &["127.0.0.0/8".into()])
+        .await
+        .map_err(err)?;
+    client
+        .inject(
+            "link-down",
+            "127.0.0.2",
+            Some("sample: an uplink of a simulated router goes down"),
+            Some(3),
+        )
+        .await
+        .map_err(err)?;
+    client
+        .inject(
+            "auth-failure-burst",
+            "127.0.0.3",
+            Some("sample: someone guesses SNMP communities"),
+            None,
+        )
+        .await
+        .map_err(err)?;
+    eprintln!(
+        "netops demo: sample drill {SAMPLE_DRILL} started (a link-down and an authentication-failure burst injected); it ends once both are detected"
+    );
+    let wanted = ["LinkDownTrap", "SnmpAuthenticationFailureTrapBurst"];
+    let mut outcome = "not every injection detected within 3 minutes";
+    for _ in 0..90 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let Ok(alerts) = client.current_alerts().await else {
+            continue;
+        };
+        let alerts = alerts.as_array().cloned().unwrap_or_default();
+        let named = |name: &str| alerts.iter().find(|a| a["alertname"] == name);
+        if wanted.iter().all(|w| named(w).is_some()) {
+            if let Some(id) = named("LinkDownTrap").and_then(|a| a["id"].as_str()) {
+                client.ack(id, "demo duty officer").await.map_err(err)?;
+            }
+            outcome = "both injections detected, the link-down acknowledged";
+            break;
+        }
+    }
+    client.end().await.map_err(err)?;
+    Ok(outcome)
+}
+
+/// The name of simulated agent `i`: its kind and number.
+fn target_name(i: usize) -> String {
+    let kind = ["core-router", "edge-switch", "kiosk-gw"][i % 3];
+    format!("{kind}-{i:04}")
 }
 
 /// The towns of the generated district, for a `town` label on the simulated devices.
@@ -291,22 +502,32 @@ fn town_of(i: usize) -> &'static str {
     TOWNS[i % TOWNS.len()]
 }
 
-fn print_welcome(args: &DemoArgs, base: u16) {
+fn print_welcome(args: &DemoArgs, base: u16, srv6: bool) {
     let url = format!("http://{}", args.listen);
+    let srv6_line = if srv6 {
+        format!(
+            "\n  curl -s {url}/metrics | grep 'path=\"srv6'                             # the SRv6 path next to the plain one"
+        )
+    } else {
+        String::new()
+    };
     println!(
         "\nnetops demo is starting. Open {url}/ for the index. Try:\n\
-         \n  curl -s {url}/metrics | grep -E '^(netops_target_up|ifHCInOctets|netops_probe_rtt_median_seconds)' | head\
+         \n  curl -s {url}/metrics | grep -E '^(netops_target_up|ifHCInOctets|hrProcessorLoad|netops_probe_rtt_median_seconds)' | head\
          \n  curl -s '{url}/snmp?target=127.0.0.1:{base}&module=if_mib' | head         # snmp_exporter-compatible\
-         \n  curl -s '{url}/probe?target=::1&module=icmp'                              # blackbox_exporter-compatible\
+         \n  curl -s '{url}/probe?target=::1&module=icmp'                              # blackbox_exporter-compatible{srv6_line}\
          \n  curl -s '{url}/reports/progress?year=2023&format=json'                    # 5G build progress\
          \n  open {url}/reports/blind-spots?format=html                                # blind-spot report\
          \n  netops snmp walk -c public 127.0.0.1:{base} 1.3.6.1.2.1.31.1.1.1.1        # a simulated router\
          \n  snmptrap -v2c -c public 127.0.0.1:{trap} '' 1.3.6.1.6.3.1.1.5.3             # a linkDown trap\
          \n  curl -s {url}/api/alerts                                                  # current alerts\
          \n\nPoint Prometheus at {url}/metrics and Grafana at dashboards/ (see dashboards/README.md).\n\
-         Planner API token for PUT /sites/…: demo-planner-token.\n\
-         A drill: export NETOPS_SERVER={url} NETOPS_TOKEN=demo-security-token; netops drill start --name drill-1;\n\
-         netops drill inject link-down --target 127.0.0.1; netops drill end; netops drill report drill-1 -o html > drill.html\n\
+         Planner API token for PUT /sites/…: {PLANNER_TOKEN}.\n\
+         A sample drill, {SAMPLE_DRILL}, runs in the first minute (a link-down and an authentication-failure\n\
+         burst through the trap listener) and ends once both are detected; then read its report or run your own:\n\
+         export NETOPS_SERVER={url} NETOPS_TOKEN={SECURITY_TOKEN}; netops drill report {SAMPLE_DRILL} -o html > sample.html\n\
+         netops drill start --name drill-1; netops drill inject link-down --target 127.0.0.1; netops drill end;\n\
+         netops drill report drill-1 -o html > drill.html\n\
          Stop with Ctrl-C.\n",
         trap = args.trap_port
     );
