@@ -66,6 +66,9 @@ const LOOPBACK_SRV6_PATH: [Ipv6Addr; 2] = [Ipv6Addr::LOCALHOST, Ipv6Addr::LOCALH
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Starts everything in one process and prints the URLs. Stop with Ctrl-C.\n\
+    Privileges: ICMP probes need CAP_NET_RAW or a group inside net.ipv4.ping_group_range; the\n\
+    SRv6 path over loopback needs CAP_NET_RAW and net.ipv6.conf.{all,lo}.seg6_enabled=1.\n\
+    Whatever cannot run is named once at start; everything else runs.\n\
     Example:\n  netops demo                       # http://127.0.0.1:9464/\n  \
     netops demo --agents 1000 --listen 127.0.0.1:8080"
 )]
