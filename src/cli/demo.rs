@@ -150,17 +150,19 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = netops_collector::sim::server::raise_nofile_limit(args.agents + 1024) {
         eprintln!("netops demo: {e}");
     }
-    let recordings: Vec<Arc<SimStore>> =
-        [("core-router", 48), ("edge-switch", 24), ("kiosk-gw", 4)]
-            .into_iter()
-            .map(|(name, ports)| {
-                Arc::new(SimStore::new(
-                    name,
-                    generate::router(name, ports),
-                    DynamicsOptions::default(),
-                ))
-            })
-            .collect();
+    // One recording per (kind, town): agent i answers from recording i % 48, the kind and
+    // town of its target, so devices differ (CPU, memory) from town to town.
+    let recordings: Vec<Arc<SimStore>> = (0..RECORDINGS)
+        .map(|i| {
+            let (kind, ports) = kind_of(i);
+            let name = format!("{kind}.{}", town_of(i));
+            Arc::new(SimStore::new(
+                name.clone(),
+                generate::router(&name, ports),
+                DynamicsOptions::default(),
+            ))
+        })
+        .collect();
     let unreachable = (args.agents >= UNREACHABLE_FROM).then_some(args.agents - 1);
     let (simulator, base) = bind_simulator(&args, recordings, unreachable).await?;
     let cancel = CancellationToken::new();
@@ -478,8 +480,16 @@ async fn run_sample_drill(server: &str) -> Result<&'static str, String> {
 
 /// The name of simulated agent `i`: its kind and number.
 fn target_name(i: usize) -> String {
-    let kind = ["core-router", "edge-switch", "kiosk-gw"][i % 3];
-    format!("{kind}-{i:04}")
+    format!("{}-{i:04}", kind_of(i).0)
+}
+
+/// Distinct recordings: every (kind, town) pair once, as 3 kinds and 16 towns repeat with
+/// the agent number.
+const RECORDINGS: usize = 48;
+
+/// The device kind of agent `i` and its Ethernet port count.
+fn kind_of(i: usize) -> (&'static str, u32) {
+    [("core-router", 48), ("edge-switch", 24), ("kiosk-gw", 4)][i % 3]
 }
 
 /// The towns of the generated district, for a `town` label on the simulated devices.

@@ -61,9 +61,11 @@ fn hardware(interfaces: u32) -> (u32, u32, u32) {
 /// of the device name, so devices of one size still differ.
 fn host_resources(b: &mut Builder, name: &str, interfaces: u32, uptime: u32) {
     let name_arcs: Vec<u32> = name.chars().map(u32::from).collect();
+    // The salt goes first: FNV-1a mixes a difference early in the input far better than
+    // one in its last byte (CPU 0 and CPU 1 would otherwise load in lockstep).
     let h = |salt: &[u32]| {
-        let mut arcs = name_arcs.clone();
-        arcs.extend_from_slice(salt);
+        let mut arcs = salt.to_vec();
+        arcs.extend_from_slice(&name_arcs);
         stable_hash(&arcs)
     };
     let (cpus, memory_kib, flash_kib) = hardware(interfaces);
