@@ -352,7 +352,7 @@ mod tests {
             samples
                 .iter()
                 .find(|s| {
-                    s.name == metric
+                    &*s.name == metric
                         && s.labels
                             .iter()
                             .any(|(k, v)| k == "hrStorageDescr" && v == "Physical memory")
@@ -362,12 +362,12 @@ mod tests {
         };
         let loads = samples
             .iter()
-            .filter(|s| s.name == "hrProcessorLoad")
+            .filter(|s| &*s.name == "hrProcessorLoad")
             .map(|s| s.value)
             .collect();
         let memory = samples
             .iter()
-            .find(|s| s.name == "hrMemorySize")
+            .find(|s| &*s.name == "hrMemorySize")
             .map(|s| s.value)
             .unwrap_or_else(|| panic!("{name}: no hrMemorySize"));
         (
