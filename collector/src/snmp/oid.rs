@@ -1,11 +1,17 @@
 //! `Oid`: an SNMP object identifier as a list of arcs, our own type so that the rest of
 //! netops does not depend on the engine crate's types.
 
+use smallvec::SmallVec;
 use std::fmt;
 use std::str::FromStr;
 
+/// Arcs kept inline up to this many: every OID netops polls (ifTable columns have 11 arcs,
+/// IP-MIB address rows about 16) costs no heap allocation, and a walk creates one OID per
+/// varbind, so this is on the hottest path of every poll.
+const INLINE_ARCS: usize = 16;
+
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Oid(Vec<u32>);
+pub struct Oid(SmallVec<[u32; INLINE_ARCS]>);
 
 /// Why a dotted OID string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,8 +22,8 @@ pub struct OidParseError {
 }
 
 impl Oid {
-    pub fn from_arcs(arcs: impl Into<Vec<u32>>) -> Self {
-        Self(arcs.into())
+    pub fn from_arcs(arcs: impl AsRef<[u32]>) -> Self {
+        Self(SmallVec::from_slice(arcs.as_ref()))
     }
 
     pub fn arcs(&self) -> &[u32] {
@@ -77,7 +83,7 @@ impl FromStr for Oid {
                         .map_err(|_| err("arc larger than 4294967295"))
                 }
             })
-            .collect::<Result<Vec<u32>, _>>()?;
+            .collect::<Result<SmallVec<[u32; INLINE_ARCS]>, _>>()?;
         if arcs.len() < 2 {
             return Err(err("an OID needs at least two arcs"));
         }
