@@ -439,15 +439,16 @@ const INSIDE_NETNS: &str = "NETOPS_DASHBOARDS_NETNS";
 /// Simulated agents in the demo: the three device kinds, and the last one unreachable.
 const DEMO_AGENTS: usize = 12;
 
-/// `netops demo` as a user starts it (a smaller network and a 2 s interval so the test
-/// is quick), its log in `dir/demo.log`. Returns the demo and its HTTP address.
+/// `netops demo` as a user starts it (a smaller network, a 5 s interval: a poll that
+/// outlives its interval reports nothing, and a debug build on a busy machine needs the
+/// headroom), its log in `dir/demo.log`. Returns the demo and its HTTP address.
 fn start_demo(dir: &Path) -> (ChildGuard, SocketAddr) {
     let http: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
     let sim_port = 20_000 + (std::process::id() % 20_000) as u16;
     let demo = ChildGuard::spawn(
         "netops demo",
         Command::new(env!("CARGO_BIN_EXE_netops"))
-            .args(["demo", "--interval", "2"])
+            .args(["demo", "--interval", "5"])
             .args(["--agents", &DEMO_AGENTS.to_string()])
             .args(["--listen", &http.to_string()])
             .args(["--sim-port", &sim_port.to_string()])

@@ -8,13 +8,15 @@
 use netops_test_support::{
     ChildGuard, free_tcp_port, free_udp_port, http_get, require_binary, wait_until,
 };
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Starts the demo with `agents` agents behind `wrapper` (e.g. setpriv); its stderr goes
-/// to `dir/demo.log`.
+/// to `dir/demo.log`. A 5 s interval: a poll that outlives its interval is cut off and
+/// reports nothing, and a debug build on a busy 2-core machine needs the headroom.
 fn start_demo(dir: &Path, wrapper: &[&str], agents: usize) -> (ChildGuard, SocketAddr, u16) {
     let http: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
     let sim_port = 40_000 + (std::process::id() % 10_000) as u16 + wrapper.len() as u16 * 300;
@@ -29,7 +31,7 @@ fn start_demo(dir: &Path, wrapper: &[&str], agents: usize) -> (ChildGuard, Socke
             .arg(env!("CARGO_BIN_EXE_netops"));
     }
     command
-        .args(["demo", "--interval", "2"])
+        .args(["demo", "--interval", "5"])
         .args(["--agents", &agents.to_string()])
         .args(["--listen", &http.to_string()])
         .args(["--sim-port", &sim_port.to_string()])
@@ -54,33 +56,66 @@ fn lines_starting<'a>(log: &'a str, prefix: &str) -> Vec<&'a str> {
     log.lines().filter(|l| l.starts_with(prefix)).collect()
 }
 
-fn up_targets(metrics: &str) -> usize {
-    metrics
-        .lines()
-        .filter(|l| l.starts_with("netops_target_up{") && l.ends_with(" 1"))
-        .count()
+/// Waits (up to 90 s) until every target but `down` has been seen up (a busy machine may
+/// delay one poll past its timeout now and then; each target must answer at some point),
+/// `down` is seen down, and `/metrics` shows every `wanted` text. Returns the last answer;
+/// on timeout, fails naming what is missing, with the demo's log.
+fn wait_for_metrics(
+    demo: &mut ChildGuard,
+    http: SocketAddr,
+    dir: &Path,
+    (up, down): (usize, &str),
+    wanted: &[&str],
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut seen_up = BTreeSet::new();
+    let down_line = format!("netops_target_up{{target=\"{down}\"}} 0");
+    loop {
+        let metrics = http_get(http, "/metrics")
+            .map(|(_, b)| b)
+            .unwrap_or_default();
+        seen_up.extend(metrics.lines().filter_map(|l| {
+            l.strip_prefix("netops_target_up{target=\"")?
+                .strip_suffix("\"} 1")
+                .map(String::from)
+        }));
+        let mut missing: Vec<String> = wanted
+            .iter()
+            .copied()
+            .chain([down_line.as_str()])
+            .filter(|w| !metrics.contains(*w))
+            .map(String::from)
+            .collect();
+        if seen_up.len() != up || seen_up.contains(down) {
+            missing.push(format!("{up} targets seen up (so far {seen_up:?})"));
+        }
+        if missing.is_empty() {
+            return metrics;
+        }
+        if let Ok(Some(status)) = demo.child.try_wait() {
+            panic!("netops demo exited with {status}:\n{}", log(dir));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after 90 s the demo's /metrics still lacks:\n  {}\nnetops demo said:\n{}",
+            missing.join("\n  "),
+            log(dir)
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 #[test]
 fn demo_brings_up_every_part() {
     let dir = tempfile::tempdir().unwrap();
     let (mut demo, http, sim_port) = start_demo(dir.path(), &[], 30);
-    let mut metrics = String::new();
-    wait_until(
-        "every part of the demo to report",
-        Duration::from_secs(90),
-        || {
-            metrics = http_get(http, "/metrics")
-                .map(|(_, b)| b)
-                .unwrap_or_default();
-            up_targets(&metrics) == 29
-            && metrics.contains("netops_target_up{target=\"kiosk-gw-0029\"} 0")
-            && metrics.contains("netops_probe_success{family=\"ipv6\",path=\"plain\",protocol=\"icmp\",target=\"loopback\"} 1")
-            && metrics.contains("netops_site_probe_success{")
-            && metrics.contains("netops_alerts{")
-            && metrics.contains("netops_drill_injections_total{drill=\"demo-sample\",kind=\"link-down\"}")
-        },
-    );
+    let wanted = [
+        "netops_probe_success{family=\"ipv6\",path=\"plain\",protocol=\"icmp\",target=\"loopback\"} 1",
+        "netops_site_probe_success{",
+        "netops_alerts{",
+        "netops_drill_injections_total{drill=\"demo-sample\",kind=\"link-down\"}",
+    ];
+    let metrics = wait_for_metrics(&mut demo, http, dir.path(), (29, "kiosk-gw-0029"), &wanted);
     demo.assert_running();
     assert!(
         metrics.contains("ifHCInOctets{"),
@@ -167,18 +202,15 @@ fn demo_without_privileges_runs_the_rest_and_says_what_it_left_out() {
         "--clear-groups",
     ];
     let (mut demo, http, _) = start_demo(dir.path(), &nobody, 10);
-    let mut metrics = String::new();
-    wait_until(
-        "the unprivileged demo to poll and report",
-        Duration::from_secs(90),
-        || {
-            metrics = http_get(http, "/metrics")
-                .map(|(_, b)| b)
-                .unwrap_or_default();
-            up_targets(&metrics) == 9
-                && metrics.contains("hrProcessorLoad{")
-                && metrics.contains("netops_drill_injections_total{drill=\"demo-sample\"")
-        },
+    let metrics = wait_for_metrics(
+        &mut demo,
+        http,
+        dir.path(),
+        (9, "core-router-0009"),
+        &[
+            "hrProcessorLoad{",
+            "netops_drill_injections_total{drill=\"demo-sample\"",
+        ],
     );
     demo.assert_running();
     let (status, _) = http_get(http, "/reports/progress?year=2023&format=json").unwrap();

@@ -8,9 +8,11 @@
 //! shipped rules, the trap listener, the drill API with a short sample drill, and the HTTP
 //! server. Every dashboard in `dashboards/` has data against it (`tests/dashboards.rs`).
 
+mod probes;
+mod sample_drill;
+
 use crate::config::{AlertingConfig, Config, DrillsConfig, InventoryConfig};
 use anyhow::Context;
-use netops_alerting::drill::client::DrillClient;
 use netops_collector::config::PollTarget;
 use netops_collector::modules;
 use netops_collector::sim::dynamics::DynamicsOptions;
@@ -20,12 +22,9 @@ use netops_collector::sim::server::{SimConfig, Simulator};
 use netops_collector::sim::store::Store as SimStore;
 use netops_collector::snmp::{AgentAddress, Credentials, RequestOptions};
 use netops_inventory::import::{ImportKind, ImportOptions, import_file};
-use netops_probes::config::ProbePlan;
-use netops_probes::packet::icmp::IcmpVersion;
-use netops_probes::prober::Protocol;
-use netops_probes::socket::icmp::IcmpSocket;
-use netops_probes::{ProbeTarget, Prober, RoundSpec, Srv6Prober};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use probes::{icmp_available, loopback_probe, loopback_srv6};
+use sample_drill::{SAMPLE_DRILL, sample_drill};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,18 +49,9 @@ const SHIPPED_RULES: &[(&str, &str)] = &[
 const SECURITY_TOKEN: &str = "demo-security-token";
 const PLANNER_TOKEN: &str = "demo-planner-token";
 
-/// The drill the demo runs by itself at start, so the security dashboard and the drill
-/// report have something to show before anyone runs one.
-const SAMPLE_DRILL: &str = "demo-sample";
-
 /// With this many agents or more, the last one never answers: a device that is down, for
 /// the "targets down" panels, poll errors and the TargetDown alert.
 const UNREACHABLE_FROM: usize = 10;
-
-/// The SRv6 path probed over loopback: the segment list visits ::1 as a SID (segments
-/// left 1: the kernel's own SRH processing at a local address, i.e. the End behaviour)
-/// and then arrives at ::1. It needs CAP_NET_RAW and `seg6_enabled` on `all` and `lo`.
-const LOOPBACK_SRV6_PATH: [Ipv6Addr; 2] = [Ipv6Addr::LOCALHOST, Ipv6Addr::LOCALHOST];
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -189,9 +179,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let interval = Duration::from_secs_f64(args.interval);
     // A poll may not outlive its interval (the scheduler cuts it off, and a cut-off poll
-    // reports nothing): both attempts of a request to the unreachable agent fit in half of
-    // it. Loopback agents answer in milliseconds.
-    let poll_timeout = (interval / 4).min(Duration::from_secs(2));
+    // reports nothing), so a request to the unreachable agent gives up after half of it.
+    // One attempt: loopback loses nothing, so a retry would only help a late reply (a busy
+    // machine), and waiting longer serves that better.
+    let poll_timeout = (interval / 2).min(Duration::from_secs(5));
     let mut config = Config::empty();
     config.listen = args.listen;
     config.snmp.interval_seconds = args.interval;
@@ -205,7 +196,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             credentials: Credentials::v2c("public"),
             options: RequestOptions {
                 timeout: poll_timeout,
-                retries: 1,
+                retries: 0,
                 max_repetitions: 25,
             },
             interval,
@@ -313,169 +304,6 @@ async fn bind_simulator(
         "cannot bind the simulated agents: {}",
         last_error.map(|e| e.to_string()).unwrap_or_default()
     ))
-}
-
-/// ICMP to 127.0.0.1 and ::1, the SRv6 path if it works here, and the demo's own HTTP
-/// port compared across both families (it listens on one address, so the IPv6 readiness
-/// board shows a real dual-stack gap).
-fn loopback_probe(interval: Duration, srv6_path: Vec<Ipv6Addr>, http_port: u16) -> ProbePlan {
-    ProbePlan {
-        name: "loopback".into(),
-        addresses: vec![
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ],
-        protocol: Protocol::Icmp,
-        port: None,
-        srv6_paths: if srv6_path.is_empty() {
-            Vec::new()
-        } else {
-            vec![srv6_path]
-        },
-        dual_stack_ports: vec![http_port],
-        interval,
-        count: 5,
-        spacing: Duration::from_millis(100),
-        timeout: Duration::from_secs(1),
-        size: 56,
-        site: None,
-    }
-}
-
-/// Whether this process may send ICMP and ICMPv6 echo requests: with a raw socket
-/// (CAP_NET_RAW) or an unprivileged datagram socket (`net.ipv4.ping_group_range`).
-fn icmp_available() -> Result<(), String> {
-    for version in [IcmpVersion::V4, IcmpVersion::V6] {
-        IcmpSocket::open(version).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
-/// Whether SRv6 probes work here: the loopback SRv6 path, or every reason they do not
-/// (checked once at start, so the demo says it once instead of failing every round).
-async fn loopback_srv6() -> Result<Vec<Ipv6Addr>, String> {
-    let mut why = Vec::new();
-    let mut sysctls_off = Vec::new();
-    for iface in ["all", "lo"] {
-        let file = format!("/proc/sys/net/ipv6/conf/{iface}/seg6_enabled");
-        match std::fs::read_to_string(&file) {
-            Ok(v) if v.trim() == "1" => {}
-            Ok(_) => sysctls_off.push(format!("net.ipv6.conf.{iface}.seg6_enabled=1")),
-            Err(e) => why.push(format!("this kernel has no SRv6 ({file}: {e})")),
-        }
-    }
-    if !sysctls_off.is_empty() {
-        why.push(format!(
-            "the kernel drops SRv6 packets on loopback (enable with `sysctl -w {}`)",
-            sysctls_off.join(" ")
-        ));
-    }
-    let path = LOOPBACK_SRV6_PATH.to_vec();
-    let prober = match Srv6Prober::open(path.clone()) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            why.push(format!(
-                "{e}; run as root or `setcap cap_net_raw+ep` the binary"
-            ));
-            None
-        }
-    };
-    if let (Some(prober), true) = (prober, why.is_empty()) {
-        // One probe proves the path end to end (a container may still filter it).
-        let spec = RoundSpec {
-            count: 1,
-            interval: Duration::ZERO,
-            timeout: Duration::from_millis(500),
-            size: 56,
-            port: None,
-        };
-        let target = ProbeTarget::new("loopback", IpAddr::V6(Ipv6Addr::LOCALHOST));
-        match prober.round(&target, &spec).await {
-            Ok(r) if r.stats.received > 0 => {}
-            Ok(_) => why.push("a test SRv6 probe through ::1 got no answer".into()),
-            Err(e) => why.push(format!("a test SRv6 probe through ::1 failed: {e}")),
-        }
-    }
-    if why.is_empty() {
-        Ok(path)
-    } else {
-        Err(why.join("; "))
-    }
-}
-
-/// A short drill run through the drill API, as the security team runs one: a link-down
-/// and an authentication-failure burst injected through the real trap path, one alert
-/// acknowledged, and the drill ended once both injections are detected (at most three
-/// minutes), so `netops drill start` is free again.
-async fn sample_drill(server: String) {
-    match run_sample_drill(&server).await {
-        Ok(outcome) => eprintln!(
-            "netops demo: sample drill {SAMPLE_DRILL} ended ({outcome}); report: netops drill report {SAMPLE_DRILL} -o html > drill.html"
-        ),
-        Err(e) => eprintln!("netops demo: sample drill {SAMPLE_DRILL} skipped: {e}"),
-    }
-}
-
-async fn run_sample_drill(server: &str) -> Result<&'static str, String> {
-    let client =
-        DrillClient::new(server, Some(SECURITY_TOKEN.into())).map_err(|e| e.to_string())?;
-    // The HTTP server starts after this task; wait for it.
-    let mut ready = false;
-    for _ in 0..150 {
-        if client.list().await.is_ok() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    if !ready {
-        return Err(format!("the drill API at {server} did not answer"));
-    }
-    let err = |e: netops_alerting::drill::client::ClientError| e.to_string();
-    client
-        .start(SAMPLE_DRILL, &["127.0.0.0/8".into()])
-        .await
-        .map_err(err)?;
-    client
-        .inject(
-            "link-down",
-            "127.0.0.2",
-            Some("sample: an uplink of a simulated router goes down"),
-            Some(3),
-        )
-        .await
-        .map_err(err)?;
-    client
-        .inject(
-            "auth-failure-burst",
-            "127.0.0.3",
-            Some("sample: someone guesses SNMP communities"),
-            None,
-        )
-        .await
-        .map_err(err)?;
-    eprintln!(
-        "netops demo: sample drill {SAMPLE_DRILL} started (a link-down and an authentication-failure burst injected); it ends once both are detected"
-    );
-    let wanted = ["LinkDownTrap", "SnmpAuthenticationFailureTrapBurst"];
-    let mut outcome = "not every injection detected within 3 minutes";
-    for _ in 0..90 {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let Ok(alerts) = client.current_alerts().await else {
-            continue;
-        };
-        let alerts = alerts.as_array().cloned().unwrap_or_default();
-        let named = |name: &str| alerts.iter().find(|a| a["alertname"] == name);
-        if wanted.iter().all(|w| named(w).is_some()) {
-            if let Some(id) = named("LinkDownTrap").and_then(|a| a["id"].as_str()) {
-                client.ack(id, "demo duty officer").await.map_err(err)?;
-            }
-            outcome = "both injections detected, the link-down acknowledged";
-            break;
-        }
-    }
-    client.end().await.map_err(err)?;
-    Ok(outcome)
 }
 
 /// The name of simulated agent `i`: its kind and number.

@@ -42,7 +42,7 @@ fn text(s: impl Into<String>) -> SnmpValue {
 }
 
 fn oid(arcs: &[u32]) -> SnmpValue {
-    SnmpValue::ObjectId(Oid::from_arcs(arcs.to_vec()))
+    SnmpValue::ObjectId(Oid::from_arcs(arcs))
 }
 
 /// The size of a box with `interfaces` ports: (CPUs, memory in KiB, flash in KiB).
