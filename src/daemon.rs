@@ -411,8 +411,8 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     state
         .prometheus
         .replace(SourceKey::new(["netops"]), own.into());
-    let mut body = String::new();
-    state.prometheus.encode(&mut body);
+    // Streamed: the text of 10,000 routers is GiBs, never held whole in memory.
+    let body = axum::body::Body::from_stream(state.prometheus.exposition_all().into_stream());
     ([(header::CONTENT_TYPE, TEXT_FORMAT)], body).into_response()
 }
 

@@ -2,7 +2,7 @@
 //! walk their subtrees, and turn the answers into samples.
 
 use crate::counters::{Continuity, CounterTracker};
-use crate::modules::{ModuleDef, to_samples};
+use crate::modules::{ModuleDef, to_samples_into};
 use crate::snmp::{Oid, SnmpClient, SnmpError, SnmpValue, VarBind, walk};
 use netops_core::{Labels, Sample};
 use std::time::{Duration, Instant, SystemTime};
@@ -34,7 +34,7 @@ pub async fn poll_modules<C: SnmpClient>(
     let time = SystemTime::now();
     let mut error = None;
 
-    let mut gets: Vec<Oid> = vec![Oid::from_arcs(SYS_UP_TIME.to_vec())];
+    let mut gets: Vec<Oid> = vec![Oid::from_arcs(SYS_UP_TIME)];
     for m in modules {
         for oid in m.get_oids() {
             if !gets.contains(&oid) {
@@ -42,7 +42,7 @@ pub async fn poll_modules<C: SnmpClient>(
             }
         }
     }
-    let mut scalars = match get_tolerant(client, &gets).await {
+    let scalars = match get_tolerant(client, &gets).await {
         Ok(vbs) => vbs,
         Err(e) => {
             error = Some(e);
@@ -81,7 +81,7 @@ pub async fn poll_modules<C: SnmpClient>(
         // the reboot. Read sysUpTime again: if it went back, forget every series and export
         // this poll's counters untracked, so nothing mixes the two runs into a wrap.
         if error.is_none()
-            && let Ok(vbs) = client.get(&[Oid::from_arcs(SYS_UP_TIME.to_vec())]).await
+            && let Ok(vbs) = client.get(&[Oid::from_arcs(SYS_UP_TIME)]).await
             && let Some(after) = vbs.iter().find_map(|vb| match vb.value {
                 SnmpValue::TimeTicks(t) => Some(t),
                 _ => None,
@@ -95,21 +95,23 @@ pub async fn poll_modules<C: SnmpClient>(
     let mut samples = Vec::with_capacity(varbinds);
     for m in modules {
         // Each module sees only what it asked for, so an object two modules share
-        // (sysUpTime) is exported once per module that lists it, never twice by one.
-        let mut own: Vec<VarBind> = scalars
+        // (sysUpTime) is exported once per module that lists it, never twice by one. The
+        // varbinds are lent, not copied (a copy is an allocation per OID).
+        let mut own: Vec<&[VarBind]> = scalars
             .iter()
             .filter(|vb| m.get.iter().any(|g| vb.oid.arcs() == *g))
-            .cloned()
+            .map(std::slice::from_ref)
             .collect();
         for (root, vbs) in &walked {
             if m.walk.iter().any(|w| root.arcs().starts_with(w)) {
-                own.extend(vbs.iter().cloned());
+                own.push(vbs);
             }
         }
-        samples.extend(to_samples(m, &own, base, time, counters.as_deref_mut()));
+        to_samples_into(m, &own, base, time, counters.as_deref_mut(), &mut samples);
     }
-    scalars.clear();
-    dedupe(&mut samples);
+    if modules.len() > 1 {
+        dedupe(&mut samples);
+    }
     PollOutcome {
         samples,
         varbinds,
@@ -142,7 +144,8 @@ async fn get_tolerant<C: SnmpClient>(client: &C, oids: &[Oid]) -> Result<Vec<Var
     }
 }
 
-/// Two modules may export the same object (sysUpTime in `system` and `if_mib`).
+/// Two modules may export the same object (sysUpTime in `system` and `if_mib`); one
+/// module never exports a series twice.
 fn dedupe(samples: &mut Vec<Sample>) {
     let mut seen = std::collections::HashSet::new();
     samples.retain(|s| seen.insert((s.name.clone(), s.labels.clone())));

@@ -24,7 +24,7 @@ const SNMP_TRAP_ADDRESS: &[u32] = &[1, 3, 6, 1, 6, 3, 18, 1, 3, 0];
 
 /// The standard traps by name (SNMPv2-MIB `snmpTraps`).
 fn standard_kind(trap_oid: &Oid) -> Option<(&'static str, Severity)> {
-    let last = trap_oid.suffix_after(&Oid::from_arcs(STANDARD_TRAPS.to_vec()))?;
+    let last = trap_oid.suffix_after(&Oid::from_arcs(STANDARD_TRAPS))?;
     Some(match last {
         [1] => ("coldStart", Severity::Warning),
         [2] => ("warmStart", Severity::Warning),
@@ -119,7 +119,7 @@ impl TrapNotification {
             .with("trap_oid", self.trap_oid.to_string());
         let if_index = self.varbinds.iter().find_map(|vb| {
             vb.oid
-                .suffix_after(&Oid::from_arcs(IF_INDEX.to_vec()))
+                .suffix_after(&Oid::from_arcs(IF_INDEX))
                 .map(|i| match &vb.value {
                     SnmpValue::Integer(v) => v.to_string(),
                     _ => i.iter().map(u32::to_string).collect::<Vec<_>>().join("."),

@@ -265,7 +265,7 @@ async fn reboot_is_seen_and_never_becomes_a_counter_spike() {
                 _ => continue,
             };
             let index = s.labels.get("ifIndex").unwrap().to_string();
-            let key = (s.name.clone(), index.clone());
+            let key = (s.name.to_string(), index.clone());
             if let Some((last, last_before)) = previous.get(&key) {
                 // Prometheus' increase: a drop is a reset, counted from zero.
                 let increase = if s.value >= *last {

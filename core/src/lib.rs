@@ -21,6 +21,6 @@ pub mod sink;
 
 pub use event::{Event, Severity};
 pub use labels::Labels;
-pub use sample::{MetricKind, Sample};
+pub use sample::{MetricKind, MetricName, Sample};
 pub use secret::Secret;
 pub use sink::{Sink, SinkStats};

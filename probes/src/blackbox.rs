@@ -167,7 +167,7 @@ pub async fn blackbox_probe(
 
 /// The result as blackbox_exporter names its series (no labels: the scrape adds them).
 pub fn blackbox_samples(r: &BlackboxResult, time: SystemTime) -> Vec<Sample> {
-    let g = |name: &str, labels: Labels, v: f64| Sample::gauge(name, labels, v, time);
+    let g = |name: &'static str, labels: Labels, v: f64| Sample::gauge(name, labels, v, time);
     let mut out = vec![
         g(
             "probe_success",

@@ -39,7 +39,7 @@ pub fn round_labels(r: &RoundResult) -> Labels {
 pub fn round_samples(r: &RoundResult, time: SystemTime) -> Vec<Sample> {
     let labels = round_labels(r);
     let s = &r.stats;
-    let g = |name: &str, v: f64| Sample::gauge(name, labels.clone(), v, time);
+    let g = |name: &'static str, v: f64| Sample::gauge(name, labels.clone(), v, time);
     let mut out = vec![
         g("netops_probe_success", if s.success() { 1.0 } else { 0.0 }),
         g("netops_probe_loss_ratio", s.loss_ratio),

@@ -26,9 +26,9 @@ impl SeriesMap {
     fn insert(&mut self, s: &Sample) {
         let ts = to_millis(s.time);
         // Look up before inserting: the name and labels are cloned only for a new series.
-        let series = match self.by_name.get_mut(&s.name) {
+        let series = match self.by_name.get_mut(s.name.as_str()) {
             Some(series) => series,
-            None => self.by_name.entry(s.name.clone()).or_default(),
+            None => self.by_name.entry(s.name.to_string()).or_default(),
         };
         let points = match series.get_mut(&s.labels) {
             Some(points) => points,
@@ -156,7 +156,7 @@ mod tests {
     use super::*;
     use crate::time::from_millis;
 
-    fn s(name: &str, ms: i64, v: f64) -> Sample {
+    fn s(name: &'static str, ms: i64, v: f64) -> Sample {
         Sample::gauge(name, Labels::new().with("a", "1"), v, from_millis(ms))
     }
 

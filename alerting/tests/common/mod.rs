@@ -33,5 +33,5 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
 }
 
 pub fn gauge(name: &str, l: &[(&str, &str)], v: f64, ms: i64) -> Sample {
-    Sample::gauge(name, labels(l), v, from_millis(ms))
+    Sample::gauge(name.to_string(), labels(l), v, from_millis(ms))
 }

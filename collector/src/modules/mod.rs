@@ -14,7 +14,7 @@ mod system;
 
 use crate::counters::{CounterTracker, CounterWidth};
 use crate::snmp::{Oid, SnmpValue, VarBind};
-use netops_core::{Labels, MetricKind, Sample};
+use netops_core::{Labels, MetricKind, MetricName, Sample};
 use std::collections::HashMap;
 use std::time::SystemTime;
 
@@ -86,14 +86,14 @@ impl ModuleDef {
     pub fn walk_oids(&self) -> Vec<Oid> {
         self.walk
             .iter()
-            .map(|a| Oid::from_arcs(a.to_vec()))
+            .map(Oid::from_arcs)
             .collect()
     }
 
     pub fn get_oids(&self) -> Vec<Oid> {
         self.get
             .iter()
-            .map(|a| Oid::from_arcs(a.to_vec()))
+            .map(Oid::from_arcs)
             .collect()
     }
 
@@ -129,12 +129,28 @@ pub fn to_samples(
     varbinds: &[VarBind],
     base: &Labels,
     time: SystemTime,
-    mut counters: Option<&mut CounterTracker>,
+    counters: Option<&mut CounterTracker>,
 ) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(varbinds.len());
+    to_samples_into(module, &[varbinds], base, time, counters, &mut out);
+    out
+}
+
+/// [`to_samples`] over varbinds in several pieces (a poll's scalars and each walked
+/// subtree, without copying them into one list), appending to `out`.
+pub fn to_samples_into(
+    module: &ModuleDef,
+    varbinds: &[&[VarBind]],
+    base: &Labels,
+    time: SystemTime,
+    mut counters: Option<&mut CounterTracker>,
+    out: &mut Vec<Sample>,
+) {
+    let all = || varbinds.iter().flat_map(|part| part.iter());
     let by_oid: HashMap<&[u32], &MetricDef> = module.metrics.iter().map(|m| (m.oid, m)).collect();
     let mut lookups: HashMap<&str, LookupValues> = HashMap::new();
     for lookup in module.lookups {
-        for vb in varbinds {
+        for vb in all() {
             if let Some(index) = vb.oid.arcs().strip_prefix(lookup.oid)
                 && let [index] = index
             {
@@ -147,16 +163,17 @@ pub fn to_samples(
             }
         }
     }
+    // Every column of a row shares the row's labels: one set per row, cloned by reference.
     let mut row_labels: HashMap<(&str, u32), Labels> = HashMap::new();
-    let mut out = Vec::with_capacity(varbinds.len());
-    for vb in varbinds {
+    // `<object>_info` names, made once per poll and shared by every row.
+    let mut info_names: HashMap<&str, MetricName> = HashMap::new();
+    for vb in all() {
         if vb.value.is_exception() {
             continue;
         }
         let Some((def, index)) = locate(&by_oid, vb.oid.arcs()) else {
             continue;
         };
-        // Every column of a row shares the row's labels: build them once per row.
         let mut labels = match (def.index, index) {
             (Some(index_label), Some(index)) => row_labels
                 .entry((index_label, index))
@@ -173,8 +190,7 @@ pub fn to_samples(
                 .clone(),
             _ => base.clone(),
         };
-        let (name, kind, value): (std::borrow::Cow<'static, str>, MetricKind, f64) = match def.kind
-        {
+        let (name, kind, value) = match def.kind {
             MetricType::Counter | MetricType::Gauge => {
                 let Some(mut v) = vb.value.as_f64() else {
                     continue;
@@ -194,7 +210,7 @@ pub fn to_samples(
                 } else {
                     MetricKind::Gauge
                 };
-                (def.name.into(), kind, v)
+                (MetricName::from_static(def.name), kind, v)
             }
             MetricType::DisplayString
             | MetricType::PhysAddress48
@@ -204,7 +220,7 @@ pub fn to_samples(
                     _ => label_text(&vb.value),
                 };
                 labels.insert(def.name, text);
-                (def.name.into(), MetricKind::Gauge, 1.0)
+                (MetricName::from_static(def.name), MetricKind::Gauge, 1.0)
             }
             MetricType::EnumAsInfo(names) => {
                 let Some(v) = vb.value.as_f64() else {
@@ -216,18 +232,21 @@ pub fn to_samples(
                     .find(|(n, _)| *n == v)
                     .map_or_else(|| v.to_string(), |(_, s)| (*s).to_string());
                 labels.insert(def.name, text);
-                (format!("{}_info", def.name).into(), MetricKind::Gauge, 1.0)
+                let name = info_names
+                    .entry(def.name)
+                    .or_insert_with(|| MetricName::from(format!("{}_info", def.name)))
+                    .clone();
+                (name, MetricKind::Gauge, 1.0)
             }
         };
         out.push(Sample {
-            name: name.into_owned(),
+            name,
             labels,
             value,
             kind,
             time,
         });
     }
-    out
 }
 
 fn counter_raw(value: &SnmpValue) -> Option<u64> {

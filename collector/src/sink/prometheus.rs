@@ -33,7 +33,7 @@
 //! counters get the `_total` suffix OpenMetrics requires (and names already ending in
 //! `_total` are not doubled).
 
-use netops_core::{Labels, MetricKind, Sample, Sink, SinkStats};
+use netops_core::{Labels, MetricKind, MetricName, Sample, Sink, SinkStats};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
@@ -44,7 +44,6 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -140,44 +139,31 @@ impl From<&str> for SourceKey {
     }
 }
 
-/// The latest batch of one source: its valid samples ordered by (name, labels), cut into
-/// one family per metric name, and each family's sample lines already rendered. A scrape
-/// then only copies text: the rendering is paid once per poll, by the producer, while the
-/// batch is still hot in its cache, instead of once per scrape over cold memory.
+/// The latest batch of one source, kept in the form a scrape reads: one family per metric
+/// name, in name order, each holding its series (label set, value) in label order.
+///
+/// Only what the exposition needs is kept: 16 bytes per series, because a label set is
+/// shared with the producer's other samples of the same row (an interface's ~34 columns
+/// hold one set). Neither the producer's batch (with its names, kinds and times) nor the
+/// rendered text is kept: the text of a series is ~150 bytes, ten times its stored form,
+/// and a scrape renders each series once anyway.
 #[derive(Debug)]
 struct SourceEntry {
-    /// Kept for [`OpenMetricsCollector`], which needs the values, not the text.
-    batch: Arc<[Sample]>,
-    order: Box<[u32]>,
     families: Box<[Family]>,
-    /// Sample lines of every family, one after the other.
-    text: String,
     updated: Instant,
 }
 
 #[derive(Debug)]
 struct Family {
+    name: MetricName,
     /// The type of the family's first sample; samples of the same name but the other type
     /// (a producer bug) are left out rather than mistyped.
     kind: MetricKind,
-    /// Positions in `order`.
-    samples: Range<u32>,
-    /// Bytes of `text`.
-    text: Range<usize>,
-}
-
-impl SourceEntry {
-    fn sample(&self, position: u32) -> &Sample {
-        &self.batch[self.order[position as usize] as usize]
-    }
-
-    fn name(&self, family: &Family) -> &str {
-        &self.sample(family.samples.start).name
-    }
+    series: Box<[(Labels, f64)]>,
 }
 
 /// One metric name across sources: its type and the family of each source that agrees.
-type FamilyParts<'a> = (MetricKind, Vec<(&'a SourceEntry, &'a Family)>);
+type FamilyParts = (MetricKind, Vec<(u32, u32)>);
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -223,7 +209,7 @@ impl PrometheusSink {
     /// names Prometheus cannot carry are dropped and counted.
     pub fn replace(&self, source: impl Into<SourceKey>, batch: Arc<[Sample]>) {
         let indices = (0..batch.len() as u32).collect();
-        self.store(source.into(), batch, indices);
+        self.store(source.into(), &batch, indices);
     }
 
     /// Forgets `source`; true if it was there.
@@ -247,18 +233,23 @@ impl PrometheusSink {
         self.lock_sources().len()
     }
 
-    /// Appends the exposition of every source to `out`.
+    /// Appends the exposition of every source to `out`. For a big store (thousands of
+    /// targets), serve [`PrometheusSink::exposition_all`] as a stream instead.
     pub fn encode(&self, out: &mut String) {
-        let snapshot = self.snapshot(|_| true);
-        self.encode_snapshot(&snapshot, out);
+        self.exposition_all().write_all(out);
+    }
+
+    /// The exposition of every source, to write piece by piece (an HTTP body stream).
+    pub fn exposition_all(&self) -> Exposition {
+        self.exposition(|_| true)
     }
 
     /// Appends the exposition of one source only (snmp_exporter's `/snmp?target=…`);
     /// false if there is no such (fresh) source.
     pub fn encode_source(&self, source: &SourceKey, out: &mut String) -> bool {
-        let snapshot = self.snapshot(|k| k == source);
-        self.encode_snapshot(&snapshot, out);
-        !snapshot.is_empty()
+        let mut exposition = self.exposition(|k| k == source);
+        exposition.write_all(out);
+        !exposition.is_empty()
     }
 
     fn max_age(&self) -> Option<Duration> {
@@ -272,10 +263,20 @@ impl PrometheusSink {
     }
 
     /// Validates and orders the samples at `indices` of `batch` outside any lock, then
-    /// swaps the entry in: producers never wait for a scrape to finish encoding.
-    fn store(&self, key: SourceKey, batch: Arc<[Sample]>, mut indices: Vec<u32>) {
+    /// swaps the entry in: producers never wait for a scrape.
+    fn store(&self, key: SourceKey, batch: &[Sample], mut indices: Vec<u32>) {
         let before = indices.len();
-        indices.retain(|&i| is_valid_sample(&batch[i as usize]));
+        let mut checked = Labels::new();
+        indices.retain(|&i| {
+            let sample = &batch[i as usize];
+            // A row's columns share one label set: check its names once, not per column.
+            is_metric_name(&sample.name)
+                && (sample.labels.shares_storage_with(&checked) && !checked.is_empty()
+                    || valid_label_names(&sample.labels) && {
+                        checked = sample.labels.clone();
+                        true
+                    })
+        });
         self.invalid
             .fetch_add((before - indices.len()) as u64, Ordering::Relaxed);
         self.stored
@@ -285,34 +286,22 @@ impl PrometheusSink {
             a.name.cmp(&b.name).then_with(|| a.labels.cmp(&b.labels))
         });
         let mut families = Vec::new();
-        let mut text = String::with_capacity(indices.len() * 128);
-        let mut start = 0usize;
-        for i in 1..=indices.len() {
-            if i == indices.len()
-                || batch[indices[i] as usize].name != batch[indices[start] as usize].name
-            {
-                let kind = batch[indices[start] as usize].kind;
-                let text_start = text.len();
-                for &index in &indices[start..i] {
-                    let sample = &batch[index as usize];
-                    if sample.kind == kind {
-                        write_sample(&mut text, sample);
-                    }
-                }
-                families.push(Family {
-                    kind,
-                    samples: start as u32..i as u32,
-                    text: text_start..text.len(),
-                });
-                start = i;
-            }
+        for group in indices.chunk_by(|&a, &b| batch[a as usize].name == batch[b as usize].name) {
+            let first = &batch[group[0] as usize];
+            let series: Box<[(Labels, f64)]> = group
+                .iter()
+                .map(|&i| &batch[i as usize])
+                .filter(|s| s.kind == first.kind)
+                .map(|s| (s.labels.clone(), s.value))
+                .collect();
+            families.push(Family {
+                name: first.name.clone(),
+                kind: first.kind,
+                series,
+            });
         }
-        text.shrink_to_fit();
         let entry = Arc::new(SourceEntry {
-            batch,
-            order: indices.into(),
             families: families.into(),
-            text,
             updated: Instant::now(),
         });
         self.lock_sources().insert(key, entry);
@@ -331,38 +320,141 @@ impl PrometheusSink {
         snapshot
     }
 
-    /// Metric name → the type its first source gave it, and the family of every source
-    /// holding it with that type, in source order. A source that disagrees on the type (a
-    /// producer bug) has its samples of that name left out rather than mistyped.
-    fn families(snapshot: &[(SourceKey, Arc<SourceEntry>)]) -> BTreeMap<&str, FamilyParts<'_>> {
-        let mut families: BTreeMap<&str, FamilyParts<'_>> = BTreeMap::new();
-        for (_, entry) in snapshot {
-            for family in entry.families.iter() {
+    /// Metric name → the type its first source gave it, and the (source, family) positions
+    /// of every source holding it with that type, in source order. A source that disagrees
+    /// on the type (a producer bug) has its samples of that name left out rather than
+    /// mistyped.
+    fn families(snapshot: &[(SourceKey, Arc<SourceEntry>)]) -> BTreeMap<&str, FamilyParts> {
+        let mut families: BTreeMap<&str, FamilyParts> = BTreeMap::new();
+        for (s, (_, entry)) in snapshot.iter().enumerate() {
+            for (f, family) in entry.families.iter().enumerate() {
                 let (kind, parts) = families
-                    .entry(entry.name(family))
+                    .entry(&family.name)
                     .or_insert_with(|| (family.kind, Vec::new()));
                 if *kind == family.kind {
-                    parts.push((&**entry, family));
+                    parts.push((s as u32, f as u32));
                 }
             }
         }
         families
     }
 
-    fn encode_snapshot(&self, snapshot: &[(SourceKey, Arc<SourceEntry>)], out: &mut String) {
+    /// The exposition of the fresh sources that pass `keep`, to be written piece by piece.
+    fn exposition(&self, keep: impl Fn(&SourceKey) -> bool) -> Exposition {
+        let snapshot = self.snapshot(keep);
         let help = self.help.read().unwrap_or_else(PoisonError::into_inner);
-        let families = Self::families(snapshot);
-        let total: usize = families
-            .values()
-            .flat_map(|(_, parts)| parts.iter().map(|(_, f)| f.text.len()))
-            .sum();
-        out.reserve(total + families.len() * 64);
-        for (name, (kind, parts)) in families {
-            write_header(out, name, help.get(name).map(String::as_str), kind);
-            for (entry, family) in parts {
-                out.push_str(&entry.text[family.text.clone()]);
-            }
+        let mut plan = Vec::new();
+        for (name, (kind, parts)) in Self::families(&snapshot) {
+            let mut header = String::new();
+            write_header(&mut header, name, help.get(name).map(String::as_str), kind);
+            plan.push(PlannedFamily { header, parts });
         }
+        drop(help);
+        Exposition {
+            snapshot,
+            plan,
+            next: (0, 0),
+        }
+    }
+}
+
+/// One family of an [`Exposition`]: its HELP/TYPE lines and the (source, family) positions
+/// of its series.
+#[derive(Debug)]
+struct PlannedFamily {
+    header: String,
+    parts: Vec<(u32, u32)>,
+}
+
+/// The text exposition of a snapshot of the sources, written a piece at a time: a scrape
+/// of 10,000 routers is ~2.5 GB of text, which must go out in chunks, never as one string.
+/// The snapshot holds the sources' entries (shared, not copied) as they were when it was
+/// taken; later polls replace entries in the sink without touching it.
+#[derive(Debug)]
+pub struct Exposition {
+    snapshot: Vec<(SourceKey, Arc<SourceEntry>)>,
+    plan: Vec<PlannedFamily>,
+    /// (family in `plan`, part in that family) to write next.
+    next: (usize, usize),
+}
+
+impl Exposition {
+    /// True if no source was in the snapshot.
+    pub fn is_empty(&self) -> bool {
+        self.snapshot.is_empty()
+    }
+
+    /// Appends the next pieces to `out` until it grew by at least `min_bytes` or the end
+    /// is reached; false once everything has been written.
+    pub fn write_some(&mut self, out: &mut String, min_bytes: usize) -> bool {
+        let goal = out.len().saturating_add(min_bytes);
+        while let Some(family) = self.plan.get(self.next.0) {
+            if out.len() >= goal {
+                return true;
+            }
+            let Some(&(s, f)) = family.parts.get(self.next.1) else {
+                self.next = (self.next.0 + 1, 0);
+                continue;
+            };
+            if self.next.1 == 0 {
+                out.push_str(&family.header);
+            }
+            let family = &self.snapshot[s as usize].1.families[f as usize];
+            for (labels, value) in family.series.iter() {
+                write_series(out, &family.name, labels, *value);
+            }
+            self.next.1 += 1;
+        }
+        false
+    }
+
+    /// Writes everything left.
+    pub fn write_all(&mut self, out: &mut String) {
+        while self.write_some(out, usize::MAX) {}
+    }
+
+    /// As a byte stream for an HTTP body, rendered `CHUNK` bytes ahead of the socket.
+    pub fn into_stream(self) -> tokio_util::io::ReaderStream<ExpositionReader> {
+        tokio_util::io::ReaderStream::with_capacity(
+            ExpositionReader {
+                exposition: self,
+                buf: String::new(),
+                pos: 0,
+            },
+            CHUNK,
+        )
+    }
+}
+
+/// Bytes rendered at a time by [`Exposition::into_stream`]: big enough that the per-chunk
+/// overhead vanishes, small enough to stay in cache.
+const CHUNK: usize = 64 * 1024;
+
+/// [`Exposition`] as a [`tokio::io::AsyncRead`]. Rendering never waits, so every read
+/// is ready at once.
+#[derive(Debug)]
+pub struct ExpositionReader {
+    exposition: Exposition,
+    buf: String,
+    pos: usize,
+}
+
+impl tokio::io::AsyncRead for ExpositionReader {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        out: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.pos == this.buf.len() {
+            this.buf.clear();
+            this.pos = 0;
+            this.exposition.write_some(&mut this.buf, CHUNK);
+        }
+        let n = out.remaining().min(this.buf.len() - this.pos);
+        out.put_slice(&this.buf.as_bytes()[this.pos..this.pos + n]);
+        this.pos += n;
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
@@ -426,7 +518,7 @@ impl PrometheusSink {
         // The usual case: one poll, one source.
         if batch.iter().all(|s| first_key.matches(s, labels)) {
             let indices = (0..batch.len() as u32).collect();
-            self.store(first_key, batch, indices);
+            self.store(first_key, &batch, indices);
             return;
         }
         let mut groups: HashMap<SourceKey, Vec<u32>> = HashMap::new();
@@ -437,7 +529,7 @@ impl PrometheusSink {
                 .push(i as u32);
         }
         for (key, indices) in groups {
-            self.store(key, batch.clone(), indices);
+            self.store(key, &batch, indices);
         }
     }
 }
@@ -463,8 +555,8 @@ pub fn is_label_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn is_valid_sample(sample: &Sample) -> bool {
-    is_metric_name(&sample.name) && sample.labels.iter().all(|(name, _)| is_label_name(name))
+fn valid_label_names(labels: &Labels) -> bool {
+    labels.iter().all(|(name, _)| is_label_name(name))
 }
 
 fn write_header(out: &mut String, name: &str, help: Option<&str>, kind: MetricKind) {
@@ -484,11 +576,11 @@ fn write_header(out: &mut String, name: &str, help: Option<&str>, kind: MetricKi
 }
 
 /// One sample line, without timestamp: like snmp_exporter, the scrape time is the time.
-fn write_sample(out: &mut String, sample: &Sample) {
-    out.push_str(&sample.name);
-    if !sample.labels.is_empty() {
+fn write_series(out: &mut String, name: &str, labels: &Labels, value: f64) {
+    out.push_str(name);
+    if !labels.is_empty() {
         out.push('{');
-        for (i, (name, value)) in sample.labels.iter().enumerate() {
+        for (i, (name, value)) in labels.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -500,7 +592,7 @@ fn write_sample(out: &mut String, sample: &Sample) {
         out.push('}');
     }
     out.push(' ');
-    push_value(out, sample.value);
+    push_value(out, value);
     out.push('\n');
 }
 
@@ -570,17 +662,14 @@ impl Collector for OpenMetricsCollector {
             let help_text = help.get(name).map_or(family_name, String::as_str);
             let mut metric_encoder =
                 encoder.encode_descriptor(family_name, help_text, None, metric_type)?;
-            for (entry, family) in parts {
-                for position in family.samples.clone() {
-                    let sample = entry.sample(position);
-                    if sample.kind != kind {
-                        continue;
-                    }
-                    let labels = LabelsRef(&sample.labels);
+            for (s, f) in parts {
+                let family = &snapshot[s as usize].1.families[f as usize];
+                for (labels, value) in family.series.iter() {
+                    let labels = LabelsRef(labels);
                     let series = metric_encoder.encode_family(&labels)?;
                     match kind {
-                        MetricKind::Counter => ConstCounter::new(sample.value).encode(series)?,
-                        MetricKind::Gauge => ConstGauge::new(sample.value).encode(series)?,
+                        MetricKind::Counter => ConstCounter::new(*value).encode(series)?,
+                        MetricKind::Gauge => ConstGauge::new(*value).encode(series)?,
                     }
                 }
             }

@@ -225,7 +225,7 @@ mod tests {
         Ok(String::from_utf8(out).expect("encoder writes UTF-8"))
     }
 
-    fn counter(name: &str, labels: Labels, value: f64) -> Sample {
+    fn counter(name: &'static str, labels: Labels, value: f64) -> Sample {
         Sample::counter(name, labels, value, at(1_700_000_000, 123_456_789))
     }
 
