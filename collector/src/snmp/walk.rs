@@ -35,10 +35,14 @@ impl WalkState {
 
     /// Takes one response, appends the varbinds that belong to the walk to `out`, and
     /// decides whether the walk is over.
+    ///
+    /// The varbinds are checked in place and moved to `out` in one go, and the cursor is
+    /// copied once per response, not once per varbind: this runs for every varbind of
+    /// every poll.
     pub fn absorb(
         &mut self,
         target: &str,
-        response: Vec<VarBind>,
+        mut response: Vec<VarBind>,
         out: &mut Vec<VarBind>,
     ) -> Result<(), SnmpError> {
         if response.is_empty() {
@@ -46,22 +50,30 @@ impl WalkState {
             self.done = true;
             return Ok(());
         }
-        for vb in response {
-            if vb.value == SnmpValue::EndOfMibView || !vb.oid.starts_with(&self.root) {
-                self.done = true;
-                return Ok(());
+        let mut keep = response.len();
+        let mut previous = self.last.as_ref().unwrap_or(&self.root);
+        for (i, vb) in response.iter().enumerate() {
+            if matches!(vb.value, SnmpValue::EndOfMibView) || !vb.oid.starts_with(&self.root) {
+                keep = i;
+                break;
             }
-            let previous = self.cursor();
             if vb.oid <= *previous {
                 return Err(SnmpError::NonIncreasingOid {
                     target: target.to_string(),
                     previous: previous.clone(),
-                    received: vb.oid,
+                    received: vb.oid.clone(),
                 });
             }
-            self.last = Some(vb.oid.clone());
-            out.push(vb);
+            previous = &vb.oid;
         }
+        if keep < response.len() {
+            self.done = true;
+            response.truncate(keep);
+        }
+        if let Some(last) = response.last() {
+            self.last = Some(last.oid.clone());
+        }
+        out.append(&mut response);
         Ok(())
     }
 }
