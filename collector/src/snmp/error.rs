@@ -68,8 +68,10 @@ pub enum SnmpError {
     )]
     NonIncreasingOid {
         target: String,
-        previous: Oid,
-        received: Oid,
+        // Boxed: an `Oid` keeps its arcs inline, and every `Result` of the engine carries
+        // this error's size.
+        previous: Box<Oid>,
+        received: Box<Oid>,
     },
 
     #[error("{target}: malformed response: {detail}")]

@@ -60,8 +60,8 @@ impl WalkState {
             if vb.oid <= *previous {
                 return Err(SnmpError::NonIncreasingOid {
                     target: target.to_string(),
-                    previous: previous.clone(),
-                    received: vb.oid.clone(),
+                    previous: Box::new(previous.clone()),
+                    received: Box::new(vb.oid.clone()),
                 });
             }
             previous = &vb.oid;
