@@ -1,7 +1,11 @@
 //! CPU per varbind on the SNMP hot path:
 //! - `decode_getbulk_response`: bytes of a 25-varbind GETBULK response (ifTable counters)
 //!   to our typed varbinds;
-//! - `if_mib_to_samples`: one 48-interface if_mib poll's varbinds to samples;
+//! - `if_mib_to_samples`: one 48-interface if_mib poll's varbinds to samples (raw, as
+//!   `/snmp` does; and with the counter tracker, as the daemon's polls do);
+//! - `prometheus_sink`: what the daemon then does with that poll's samples: the sink's
+//!   `accept` (validate, order, store), and rendering the stored series as /metrics text
+//!   (one target, and 100 targets as one scrape); per sample;
 //! - `walk_against_snmpd`: a whole walk of `interfaces` + `ifXTable` against net-snmp's
 //!   snmpd on loopback, measured in *process CPU time* (the agent's time is not ours).
 //!
@@ -9,13 +13,16 @@
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use netops_collector::counters::CounterTracker;
 use netops_collector::modules::{builtin, to_samples};
+use netops_collector::sink::prometheus::PrometheusSink;
 use netops_collector::snmp::codec::{decode_message, encode_response};
 use netops_collector::snmp::{
     AgentAddress, Credentials, Oid, RequestOptions, SnmpEngine, SnmpValue, VarBind, Version, walk,
 };
-use netops_core::Labels;
+use netops_core::{Labels, Sample, Sink};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 fn vb(oid: &str, value: SnmpValue) -> VarBind {
@@ -98,6 +105,63 @@ fn convert(c: &mut Criterion) {
             )
         })
     });
+    // The daemon's path: counters go through the target's tracker (warm: second poll on).
+    let mut tracker = CounterTracker::new();
+    to_samples(
+        module,
+        &varbinds,
+        &base,
+        SystemTime::UNIX_EPOCH,
+        Some(&mut tracker),
+    );
+    group.bench_function("48_interfaces_tracked", |b| {
+        b.iter(|| {
+            to_samples(
+                module,
+                black_box(&varbinds),
+                &base,
+                SystemTime::UNIX_EPOCH,
+                Some(&mut tracker),
+            )
+        })
+    });
+    group.finish();
+}
+
+fn prometheus_sink(c: &mut Criterion) {
+    let module = builtin("if_mib").unwrap();
+    let varbinds = if_mib_poll(48);
+    let poll = |target: &str| -> Arc<[Sample]> {
+        let base = Labels::new().with("target", target);
+        to_samples(module, &varbinds, &base, SystemTime::UNIX_EPOCH, None).into()
+    };
+    let one = poll("switch-1");
+    let mut group = c.benchmark_group("prometheus_sink");
+    group.throughput(Throughput::Elements(one.len() as u64));
+    let sink = Arc::new(PrometheusSink::default());
+    let producer = sink.producer("snmp");
+    group.bench_function("accept_48_port_poll", |b| {
+        b.iter(|| producer.accept(black_box(one.clone())))
+    });
+    let mut text = String::new();
+    group.bench_function("render_1_target", |b| {
+        b.iter(|| {
+            text.clear();
+            sink.encode(&mut text);
+            black_box(text.len())
+        })
+    });
+    for t in 2..=100 {
+        producer.accept(poll(&format!("switch-{t}")));
+    }
+    group.throughput(Throughput::Elements(100 * one.len() as u64));
+    group.bench_function("render_100_targets", |b| {
+        b.iter(|| {
+            text.clear();
+            sink.encode(&mut text);
+            black_box(text.len())
+        })
+    });
     group.finish();
 }
 
@@ -156,5 +220,5 @@ fn walk_snmpd(c: &mut Criterion) {
     drop(snmpd);
 }
 
-criterion_group!(benches, decode, convert, walk_snmpd);
+criterion_group!(benches, decode, convert, prometheus_sink, walk_snmpd);
 criterion_main!(benches);

@@ -1,11 +1,13 @@
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// A set of label pairs, kept sorted by name so that two label sets with the same pairs
 /// compare, hash and print the same whatever order they were built in.
 ///
 /// The set is shared, not copied: cloning a `Labels` is one reference-count increment, and
-/// [`Labels::insert`] copies the pairs only when the set is shared (copy on write). Every
+/// [`Labels::insert`] copies the pairs only when the set is shared (copy on write). Label
+/// names are shared too, across all sets. Every
 /// column of an interface row carries the same labels, so a poll of a 48-port router makes
 /// 48 label sets for its ~1,600 samples instead of 1,600, and a sink that keeps the latest
 /// samples keeps 48 sets too. The empty set allocates nothing.
@@ -27,7 +29,12 @@ impl Labels {
         let pairs = Arc::make_mut(self.0.get_or_insert_with(Default::default));
         match pairs.binary_search_by(|(n, _)| n.as_ref().cmp(name.as_str())) {
             Ok(i) => pairs[i].1 = value,
-            Err(i) => pairs.insert(i, (Arc::from(name), value)),
+            Err(i) => {
+                // Sets are small and kept for long (a sink holds one per interface row):
+                // no spare capacity. The copy per insert is a few dozen bytes.
+                pairs.reserve_exact(1);
+                pairs.insert(i, (shared_name(name), value));
+            }
         }
     }
 
@@ -73,6 +80,28 @@ impl Labels {
         }
     }
 }
+/// The one shared copy of a label name. Names are few (a few dozen in a whole
+/// deployment: `ifIndex`, `ifName`, `target`...) and repeat on every row of every target,
+/// so each is allocated once instead of once per row. The table is bounded, so names from
+/// outside (a trap's varbinds) cannot grow it without end: past the bound, names are simply
+/// not shared.
+fn shared_name(name: String) -> Arc<str> {
+    const MAX_SHARED_NAMES: usize = 4096;
+    static NAMES: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(shared) = names.get(name.as_str()) {
+        return shared.clone();
+    }
+    let name: Arc<str> = Arc::from(name);
+    if names.len() < MAX_SHARED_NAMES {
+        names.insert(name.clone());
+    }
+    name
+}
+
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Labels {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut labels = Labels::new();
