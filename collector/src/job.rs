@@ -71,7 +71,7 @@ impl PollJob {
                 .map(Arc::new),
         };
         let time = SystemTime::now();
-        let (mut samples, duration, varbinds, error) = match session {
+        let (samples, duration, varbinds, error) = match session {
             Ok(session) => {
                 state.session = Some(session.clone());
                 let outcome = poll_modules(
@@ -95,28 +95,46 @@ impl PollJob {
             }
             Err(e) => (Vec::new(), Duration::ZERO, 0, Some(e)),
         };
-        let up = error.is_none();
         if let Some(e) = &error {
-            *state.errors.entry(e.reason()).or_default() += 1;
             tracing::warn!(target = %self.target.name, error = %e, "poll failed");
         }
+        let health = PollHealth {
+            time,
+            duration,
+            varbinds,
+            error: error.as_ref().map(|e| e.reason()),
+        };
+        self.publish(&mut state, samples, health)
+    }
+
+    /// Hands one poll's samples, followed by the poll's own health series, to the sinks.
+    fn publish(
+        &self,
+        state: &mut JobState,
+        mut samples: Vec<Sample>,
+        health: PollHealth,
+    ) -> Arc<[Sample]> {
+        if let Some(reason) = health.error {
+            *state.errors.entry(reason).or_default() += 1;
+        }
+        let time = health.time;
         let labels = Labels::new().with("target", self.target.name.clone());
         samples.push(Sample::gauge(
             "netops_target_up",
             labels.clone(),
-            if up { 1.0 } else { 0.0 },
+            if health.error.is_none() { 1.0 } else { 0.0 },
             time,
         ));
         samples.push(Sample::gauge(
             "netops_poll_duration_seconds",
             labels.clone(),
-            duration.as_secs_f64(),
+            health.duration.as_secs_f64(),
             time,
         ));
         samples.push(Sample::gauge(
             "netops_poll_varbinds",
             labels.clone(),
-            varbinds as f64,
+            health.varbinds as f64,
             time,
         ));
         samples.push(Sample::counter(
@@ -139,6 +157,34 @@ impl PollJob {
         }
         batch
     }
+
+    /// A poll cut off by the scheduler at the end of its interval (a slow or overloaded
+    /// agent, or timeouts × retries longer than the interval) counts as a failed poll: the
+    /// target is reported down with reason `interval_exceeded`, not left silent.
+    pub async fn report_overrun(&self) -> Arc<[Sample]> {
+        let mut state = self.state.lock().await;
+        tracing::warn!(
+            target = %self.target.name,
+            interval_seconds = self.target.interval.as_secs_f64(),
+            "poll did not finish within its interval; counted as failed (lower timeout_seconds × (retries + 1), or raise interval_seconds)"
+        );
+        let health = PollHealth {
+            time: SystemTime::now(),
+            duration: self.target.interval,
+            varbinds: 0,
+            error: Some("interval_exceeded"),
+        };
+        self.publish(&mut state, Vec::new(), health)
+    }
+}
+
+/// What a poll says about itself.
+struct PollHealth {
+    time: SystemTime,
+    duration: Duration,
+    varbinds: usize,
+    /// The failure's reason label, if the poll failed.
+    error: Option<&'static str>,
 }
 
 impl Job for PollJob {
@@ -153,6 +199,12 @@ impl Job for PollJob {
     fn run(&self) -> JobFuture<'_> {
         Box::pin(async move {
             self.poll_once().await;
+        })
+    }
+
+    fn overran(&self) -> JobFuture<'_> {
+        Box::pin(async move {
+            self.report_overrun().await;
         })
     }
 }

@@ -397,3 +397,74 @@ async fn v3_poller_follows_a_reboot() {
     cancel.cancel();
     server.await.unwrap();
 }
+
+/// A poll that outlives its interval (a slow agent: 400 ms per request, ~80 requests for
+/// `if_mib`, polled every second) is cut off by the scheduler and reported: the target is
+/// down with reason `interval_exceeded` in the exposition, not silently missing, while a
+/// healthy target on the same engine and scheduler stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_slower_than_its_interval_reports_the_target_down() {
+    use netops_collector::config::PollTarget;
+    use netops_collector::job::PollJob;
+    use netops_collector::sink::prometheus::{PrometheusConfig, PrometheusSink};
+    use netops_core::Sink;
+    use netops_core::scheduler::{self, Job, SchedulerStats};
+
+    let (sim, listen) = start(2, &["slow:400:1"]).await;
+    let cancel = CancellationToken::new();
+    let server = tokio::spawn(sim.run(cancel.clone()));
+    let engine = SnmpEngine::new().await.unwrap();
+    let prometheus = Arc::new(PrometheusSink::new(PrometheusConfig::default()).unwrap());
+    let sinks: Arc<[Arc<dyn Sink>]> =
+        vec![Arc::new(prometheus.producer("snmp")) as Arc<dyn Sink>].into();
+    let jobs: Vec<Arc<dyn Job>> = ["healthy", "slow"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let target = PollTarget {
+                name: (*name).to_string(),
+                address: agent(listen, i as u16),
+                credentials: Credentials::v2c("public"),
+                options: options(2000),
+                interval: Duration::from_secs(1),
+                modules: vec![modules::builtin("if_mib").unwrap()],
+                labels: Default::default(),
+            };
+            Arc::new(PollJob::new(target, engine.clone(), sinks.clone())) as Arc<dyn Job>
+        })
+        .collect();
+    let stats = Arc::new(SchedulerStats::default());
+    let scheduler = tokio::spawn(scheduler::run(jobs, 8, cancel.clone(), stats.clone()));
+
+    let mut text = String::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        text.clear();
+        prometheus.encode(&mut text);
+        if text.contains(r#"netops_poll_errors_total{reason="interval_exceeded",target="slow"} 2"#)
+        {
+            break;
+        }
+    }
+    cancel.cancel();
+    scheduler.await.unwrap();
+    server.await.unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("netops_target_up") || l.starts_with("netops_poll_errors_total"))
+        .collect();
+    assert!(
+        lines.contains(&r#"netops_target_up{target="slow"} 0"#),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&r#"netops_target_up{target="healthy"} 1"#),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l
+            .starts_with(r#"netops_poll_errors_total{reason="interval_exceeded",target="slow"}"#)),
+        "{lines:#?}"
+    );
+    assert!(stats.skipped.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+}

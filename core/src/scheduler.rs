@@ -2,8 +2,9 @@
 //! the interval (so 10,000 polls every 60 s become ~167 per second, not a burst of 10,000
 //! at :00), with at most `concurrency` jobs running at once, until cancelled.
 //!
-//! A job that is still running when its next turn comes skips that turn (it is counted),
-//! instead of piling up.
+//! A run may not outlive its interval (the next turn would find it busy and runs would pile
+//! up): it is cut off, counted, and the job is told through [`Job::overran`], so that it can
+//! report what happened (a poll job reports its target down) instead of going silent.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +22,13 @@ pub trait Job: Send + Sync + 'static {
     fn key(&self) -> &str;
     fn interval(&self) -> Duration;
     fn run(&self) -> JobFuture<'_>;
+
+    /// Called after a run was cut off at the end of its interval. A job whose runs report
+    /// health (an SNMP poll's `netops_target_up`) must say here that this run failed:
+    /// otherwise a target too slow for its interval simply stops being reported.
+    fn overran(&self) -> JobFuture<'_> {
+        Box::pin(async {})
+    }
 }
 
 /// 64-bit FNV-1a: stable across runs, machines and versions (unlike `DefaultHasher`), so
@@ -123,6 +131,7 @@ pub async fn run(
                 };
                 if !finished {
                     stats.skipped.fetch_add(1, Ordering::Relaxed);
+                    job.overran().await;
                 }
                 drop(permit);
             }
@@ -243,5 +252,55 @@ mod tests {
             assert!((8..=10).contains(&n), "job-{i} ran {n} times");
         }
         assert_eq!(stats.runs.load(Ordering::SeqCst) as usize, runs.len());
+    }
+
+    /// A job slower than its interval (runs of 25 s every 10 s).
+    struct Slow {
+        overruns: Arc<AtomicU64>,
+    }
+
+    impl Job for Slow {
+        fn key(&self) -> &str {
+            "slow"
+        }
+        fn interval(&self) -> Duration {
+            Duration::from_secs(10)
+        }
+        fn run(&self) -> JobFuture<'_> {
+            Box::pin(tokio::time::sleep(Duration::from_secs(25)))
+        }
+        fn overran(&self) -> JobFuture<'_> {
+            Box::pin(async move {
+                self.overruns.fetch_add(1, Ordering::SeqCst);
+            })
+        }
+    }
+
+    /// A run that outlives its interval is cut off, counted, and reported to the job, every
+    /// time: the job never goes silent.
+    #[tokio::test(start_paused = true)]
+    async fn a_run_longer_than_its_interval_is_cut_off_and_reported() {
+        let overruns = Arc::new(AtomicU64::new(0));
+        let jobs: Vec<Arc<dyn Job>> = vec![Arc::new(Slow {
+            overruns: overruns.clone(),
+        })];
+        let cancel = CancellationToken::new();
+        let stats = Arc::new(SchedulerStats::default());
+        let handle = tokio::spawn(run(jobs, 4, cancel.clone(), stats.clone()));
+        tokio::time::sleep(Duration::from_secs(65)).await;
+        cancel.cancel();
+        handle.await.unwrap();
+        let runs = stats.runs.load(Ordering::SeqCst);
+        let cut = stats.skipped.load(Ordering::SeqCst);
+        assert!(runs >= 5, "a turn every 10 s: {runs} runs in 65 s");
+        assert!(
+            cut + 1 >= runs,
+            "every finished run was cut off: {cut} of {runs}"
+        );
+        assert_eq!(
+            overruns.load(Ordering::SeqCst),
+            cut,
+            "each cut-off reported to the job"
+        );
     }
 }
