@@ -84,17 +84,11 @@ pub fn builtin_names() -> Vec<&'static str> {
 
 impl ModuleDef {
     pub fn walk_oids(&self) -> Vec<Oid> {
-        self.walk
-            .iter()
-            .map(Oid::from_arcs)
-            .collect()
+        self.walk.iter().map(Oid::from_arcs).collect()
     }
 
     pub fn get_oids(&self) -> Vec<Oid> {
-        self.get
-            .iter()
-            .map(Oid::from_arcs)
-            .collect()
+        self.get.iter().map(Oid::from_arcs).collect()
     }
 
     pub fn metric(&self, name: &str) -> Option<&MetricDef> {
