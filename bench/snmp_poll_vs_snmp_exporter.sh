@@ -11,7 +11,8 @@
 #   3. snmp_exporter (bench/snmp/snmp_exporter.yml: the same objects) scraped with
 #      `xargs -P SCRAPE_PARALLEL curl` for all N targets once per interval: one warm-up
 #      round, then 2 measured rounds (each round is a burst, not spread over the interval);
-#   4. a Markdown table of both, and the ratios, into bench/results/snmp-poll-<date>.md.
+#   4. a Markdown table of both, and the ratios, into bench/results/snmp-poll-<date>.md, and
+#      a summary of it (date, machine, command, one row per N) appended to BENCHMARKS.md.
 #
 # Figures, over the measured window: polls per minute (netops: delta of
 # netops_scheduler_runs_total, which counts polls started; exporter: successful scrapes),
@@ -23,8 +24,47 @@
 # Usage: bash bench/snmp_poll_vs_snmp_exporter.sh
 #   env: NS="100 1000" INTERVAL=30 SCRAPE_PARALLEL=64 BASE_PORT=20000 OUT=bench/results/…
 #        NETOPS=path/to/netops (skips `cargo build --release`)
+#        BENCHMARKS=BENCHMARKS.md (where the summary is appended)
+#        bash bench/snmp_poll_vs_snmp_exporter.sh --append-only RESULTS.md  (summary of an earlier run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Appends the summary of a results file (as written below to $OUT) to BENCHMARKS.md: one
+# row per N with the headline figures of both tools and their ratio, the date, machine and
+# exact command, and a link to the full file.
+append_summary() {
+  local results=$1 bench=${BENCHMARKS:-BENCHMARKS.md}
+  awk -v results="$results" '
+    /^# SNMP polling:/ { title = $0; sub(/^# /, "", title) }
+    /^- run: / { run = $0; sub(/^- run: /, "", run) }
+    /^- machine: / { machine = $0; sub(/^- machine: /, "", machine) }
+    /^- load average/ { load = $0; sub(/^- /, "", load) }
+    /^### N = / { n = $4; order[++count] = n }
+    /^\| / {
+      split($0, c, "|"); for (i in c) gsub(/^ +| +$/, "", c[i])
+      f[n, c[2]] = c[3]; e[n, c[2]] = c[4]; r[n, c[2]] = c[5]
+    }
+    END {
+      printf "\n## Run: %s\n\n", title
+      printf "Appended by the script from `%s`. Run %s.\nMachine: %s. %s.\n\n", results, run, machine, load
+      print "| N (48-port devices) | polls/min netops | polls/min snmp_exporter | CPU/varbind netops (µs) | CPU/varbind snmp_exporter (µs) | CPU ratio | peak RSS netops (MiB) | peak RSS snmp_exporter (MiB) | RSS/interface netops (KiB) | RSS/interface snmp_exporter (KiB) |"
+      print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      for (i = 1; i <= count; i++) {
+        k = order[i]
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
+          f[k, "polls (scrapes) completed per minute"], e[k, "polls (scrapes) completed per minute"],
+          f[k, "collector CPU per varbind (µs)"], e[k, "collector CPU per varbind (µs)"], r[k, "collector CPU per varbind (µs)"],
+          f[k, "peak RSS (MiB)"], e[k, "peak RSS (MiB)"],
+          f[k, "peak RSS per interface (KiB)"], e[k, "peak RSS per interface (KiB)"]
+      }
+    }' "$results" >>"$bench"
+  echo "appended the summary of $results to $bench" >&2
+}
+# `--append-only FILE`: append the summary of an earlier run's results file and stop.
+if [ "${1:-}" = "--append-only" ]; then
+  append_summary "${2:?--append-only needs the results file}"
+  exit 0
+fi
 
 NS=${NS:-"100 1000"}
 INTERVAL=${INTERVAL:-30}
@@ -247,3 +287,4 @@ LOAD_END=$(load)
   printf '%s\n' "${ROWS[@]}"
 } >"$OUT"
 cat "$OUT"
+append_summary "$OUT"
