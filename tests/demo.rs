@@ -26,9 +26,13 @@ fn start_demo(dir: &Path, wrapper: &[&str], agents: usize) -> (ChildGuard, Socke
         .unwrap_or(env!("CARGO_BIN_EXE_netops"));
     let mut command = Command::new(program);
     if !wrapper.is_empty() {
-        command
-            .args(&wrapper[1..])
-            .arg(env!("CARGO_BIN_EXE_netops"));
+        // Another user may not be able to reach the build directory (a checkout under
+        // /root is 0700): run a world-readable copy from `dir` instead.
+        let copy = dir.join("netops");
+        std::fs::copy(env!("CARGO_BIN_EXE_netops"), &copy).unwrap();
+        std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        command.args(&wrapper[1..]).arg(&copy);
     }
     command
         .args(["demo", "--interval", "5"])
