@@ -3,6 +3,7 @@
 //! blackbox_exporter; import a CSV; read the progress report; run a drill with an injected
 //! link-down, see its alert in Alertmanager, read the drill report.
 
+use netops_test_support::alertmanager::Alertmanager;
 use netops_test_support::{
     ChildGuard, free_tcp_port, free_udp_port, http_get, require_binary, wait_until,
 };
@@ -31,32 +32,11 @@ fn ok(out: Output, what: &str) -> String {
 #[test]
 fn a_users_day() {
     require_binary("/usr/bin/prometheus");
-    require_binary("/usr/bin/prometheus-alertmanager");
     let dir = tempfile::tempdir().unwrap();
 
     // Alertmanager, as the security team runs it.
-    let am: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
-    std::fs::write(
-        dir.path().join("am.yml"),
-        "route:\n  receiver: 'team'\nreceivers:\n  - name: 'team'\n",
-    )
-    .unwrap();
-    let _alertmanager = ChildGuard::spawn(
-        "alertmanager",
-        Command::new("/usr/bin/prometheus-alertmanager")
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("am.yml").display()
-            ))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("am").display()
-            ))
-            .arg(format!("--web.listen-address={am}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
+    let alertmanager = Alertmanager::start();
+    let am = alertmanager.addr;
 
     // 1. Start the demo.
     let http: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();

@@ -3,9 +3,8 @@
 //! probed; an unreachable SNMP target fires the TargetDown rule, which reaches the real
 //! Alertmanager.
 
-use netops_test_support::{
-    ChildGuard, free_tcp_port, free_udp_port, http_get, require_binary, wait_until,
-};
+use netops_test_support::alertmanager::Alertmanager;
+use netops_test_support::{ChildGuard, free_tcp_port, free_udp_port, http_get, wait_until};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
@@ -42,7 +41,6 @@ fn put(addr: SocketAddr, path: &str, token: Option<&str>, body: &str) -> u16 {
 
 #[test]
 fn inventory_reports_site_probes_and_alerts_to_alertmanager() {
-    require_binary("/usr/bin/prometheus-alertmanager");
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/netops.db", dir.path().display());
     let files = netops_inventory::fixture::write_district_csvs(dir.path(), 7).unwrap();
@@ -61,29 +59,8 @@ fn inventory_reports_site_probes_and_alerts_to_alertmanager() {
         ]);
     }
 
-    let am: SocketAddr = ([127, 0, 0, 1], free_tcp_port()).into();
-    std::fs::write(
-        dir.path().join("am.yml"),
-        "route:\n  receiver: 'blackhole'\nreceivers:\n  - name: 'blackhole'\n",
-    )
-    .unwrap();
-    let _alertmanager = ChildGuard::spawn(
-        "alertmanager",
-        Command::new("/usr/bin/prometheus-alertmanager")
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("am.yml").display()
-            ))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("am").display()
-            ))
-            .arg(format!("--web.listen-address={am}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    netops_test_support::wait_for_tcp(am, Duration::from_secs(30));
+    let alertmanager = Alertmanager::start();
+    let am = alertmanager.addr;
 
     std::fs::write(
         dir.path().join("test-rules.yml"),

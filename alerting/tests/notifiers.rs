@@ -10,10 +10,10 @@ use netops_alerting::{
     SampleStore, WebhookNotifier,
 };
 use netops_core::Sink;
-use netops_test_support::{ChildGuard, free_tcp_port, http_get, require_binary, wait_until};
+use netops_test_support::alertmanager::Alertmanager;
+use netops_test_support::http_get;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -69,36 +69,11 @@ fn am_alerts(addr: SocketAddr) -> Vec<serde_json::Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alertmanager_receives_firing_then_resolved() {
-    require_binary("/usr/bin/prometheus-alertmanager");
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("alertmanager.yml");
-    std::fs::write(
-        &config,
-        "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n",
-    )
-    .unwrap();
-    let port = free_tcp_port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut am = ChildGuard::spawn(
-        "alertmanager",
-        Command::new("/usr/bin/prometheus-alertmanager")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    wait_until("Alertmanager to be ready", Duration::from_secs(30), || {
-        matches!(http_get(addr, "/-/ready"), Ok((200, _)))
-    });
-    am.assert_running();
+    let mut am = Alertmanager::start();
+    let addr = am.addr;
 
     let samples = Arc::new(SampleStore::new(Duration::from_secs(3600)));
-    let notifier = AlertmanagerNotifier::new(&format!("http://127.0.0.1:{port}")).unwrap();
+    let notifier = AlertmanagerNotifier::new(&am.url()).unwrap();
     let mut m = manager(Box::new(notifier), &samples).await;
 
     // Alertmanager judges startsAt/endsAt against its own clock: use real time.

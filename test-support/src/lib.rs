@@ -8,6 +8,7 @@
 //! - [`postgres::Postgres`]: a throwaway PostgreSQL cluster on a loopback port.
 //! - [`snmpd::Snmpd`]: net-snmp's agent with v2c and SNMPv3 users, plus its client tools.
 
+pub mod alertmanager;
 pub mod postgres;
 pub mod snmpd;
 
